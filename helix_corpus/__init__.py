@@ -1,0 +1,1 @@
+"""helix_corpus (see its issue)."""

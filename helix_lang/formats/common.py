@@ -1,0 +1,92 @@
+"""Pieces shared by the value parsers: map and contract assembly with the structural checks of
+HLX-SPEC §1.3 and §4.3, the depth rule of §1.2, and the guarded entry into a Lark parser."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from lark import Token
+from lark.exceptions import UnexpectedInput
+
+from ..errors import HLXError
+from ..lexical import bare_key_ok, parse_uint, unquote
+from ..values import CONTRACT_ID_MAX, FIELD_INDEX_MAX, MAX_DEPTH, Contract, depth
+
+__all__ = ["decode_key", "build_map", "build_contract", "check_value_depth", "run_parser"]
+
+
+def decode_key(tok: Token, *, hlxl: bool) -> str:
+    """A map key token: a quoted string, or a bare IDENT allowed by §4.3."""
+    if tok.type == "STRING":
+        return unquote(tok.value, tok.line, tok.column)
+    if not bare_key_ok(tok.value, hlxl=hlxl):
+        hint = "a reserved word" if hlxl else "`C`"
+        raise HLXError("E_LC_PARSE",
+                       f"the key `{tok.value}` cannot be written bare: it is {hint}; quote it "
+                       f"as \"{tok.value}\"", line=tok.line, column=tok.column,
+                       end_column=tok.column + len(tok.value))
+    return tok.value
+
+
+def build_map(pairs: Iterable[tuple[Token, Any]], *, hlxl: bool) -> dict:
+    out: dict[str, Any] = {}
+    for tok, value in pairs:
+        key = decode_key(tok, hlxl=hlxl)
+        if key in out:
+            raise HLXError("E_DUPLICATE_KEY", f"map key `{key}` appears twice (after NFC)",
+                           line=tok.line, column=tok.column,
+                           end_column=tok.column + len(tok.value))
+        out[key] = value
+    return out
+
+
+def contract_id(text: str, tok: Token, column: int | None = None) -> int:
+    return parse_uint(text, CONTRACT_ID_MAX, "contract id", tok.line,
+                      tok.column if column is None else column)
+
+
+def field_index(text: str, tok: Token, column: int | None = None) -> int:
+    return parse_uint(text, FIELD_INDEX_MAX, "field index", tok.line,
+                      tok.column if column is None else column)
+
+
+def build_contract(cid: int, fields: Iterable[tuple[int, Token, Any]]) -> Contract:
+    """Assemble a contract; indices must be strictly ascending (§1.3)."""
+    out: dict[int, Any] = {}
+    last = -1
+    for index, tok, value in fields:
+        if index <= last:
+            code, why = (("E_DUPLICATE_FIELD", "is repeated") if index == last else
+                         ("E_FIELD_ORDER", f"comes after the larger index {last}"))
+            raise HLXError(code, f"field index {index} {why}; contract fields must be strictly "
+                           f"ascending", line=tok.line, column=tok.column,
+                           end_column=tok.column + len(tok.value.strip()))
+        out[index] = value
+        last = index
+    return Contract(cid, out)
+
+
+def check_value_depth(text: str, value: Any, openers: str, locate: Callable[[str], tuple[int, int]]
+                      ) -> None:
+    """Raise ``E_DEPTH_EXCEEDED`` for a parsed value deeper than 64.
+
+    Cheap in the common case: a value cannot be deeper than the number of opening tokens.
+    ``locate`` finds the line/column of the 65th nested opener for the message.
+    """
+    if sum(text.count(o) for o in openers) <= MAX_DEPTH:
+        return
+    if depth(value) > MAX_DEPTH:
+        line, col = locate(text)
+        raise HLXError("E_DEPTH_EXCEEDED",
+                       f"value nesting is deeper than the maximum depth {MAX_DEPTH}",
+                       line=line, column=col)
+
+
+def run_parser(lark, text: str, glyphs: frozenset[str] | None = None):
+    """Parse, translating Lark's exceptions into :class:`HLXError`."""
+    from ..grammar import syntax_error
+
+    try:
+        return lark.parse(text)
+    except UnexpectedInput as e:
+        raise syntax_error(e, text, lark, glyphs) from None

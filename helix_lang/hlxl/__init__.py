@@ -1,0 +1,1 @@
+"""HLXL programs and their runic twin HLX: parsing, loading, formatting, types and running."""

@@ -1,0 +1,1 @@
+"""helix_train (see its issue)."""
