@@ -1,34 +1,18 @@
-"""Shared test helpers: the conformance vectors of HLX-SPEC §14.
-
-``vectors(name)`` is a plain function (usable at collection time for ``parametrize``; import it
-with ``from conftest import vectors``) and ``vector_rows`` is the same as a fixture.
-"""
+"""Shared fixtures for every test package."""
 
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
+import os
 
 import pytest
+from spec_vectors import vectors
 
-ROOT = Path(__file__).resolve().parents[1]
-VECTORS_DIR = ROOT.parent / "shared" / "spec" / "vectors"
-
-
-@functools.cache
-def _load(name: str) -> tuple[dict, ...]:
-    file = VECTORS_DIR / (name if name.endswith(".jsonl") else f"{name}.jsonl")
-    with open(file, encoding="utf-8") as f:
-        return tuple(json.loads(line) for line in f if line.strip())
-
-
-def vectors(name: str) -> list[dict]:
-    """The rows of ``vectors/<name>.jsonl`` (``name`` with or without ``.jsonl``)."""
-    return [dict(row) for row in _load(name)]
+# Nothing in the tests may reach a model hub.
+for _var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+    os.environ.setdefault(_var, "1")
 
 
 @pytest.fixture
 def vector_rows():
-    """The :func:`vectors` loader, as a fixture."""
+    """The :func:`spec_vectors.vectors` loader, as a fixture."""
     return vectors

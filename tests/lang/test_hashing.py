@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from blake3 import blake3
-from conftest import vectors
+from spec_vectors import vectors
 
 from helix_lang.errors import HLXError
 from helix_lang.formats import lcb

@@ -7,7 +7,7 @@ import math
 import unicodedata
 
 import pytest
-from conftest import vectors
+from spec_vectors import vectors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -4,7 +4,7 @@ tracks."""
 from __future__ import annotations
 
 import pytest
-from conftest import vectors
+from spec_vectors import vectors
 
 from helix_lang.errors import HLXError
 from helix_lang.formats.hlxl import dump
