@@ -1,0 +1,5 @@
+"""``python -m helix_corpus`` runs the ``helix-corpus`` command line."""
+
+from .cli import cli
+
+cli()

@@ -1,0 +1,193 @@
+"""The pieces every task family shares: drafts, grades, families, paraphrases and structural splits.
+
+A **task family** makes one example from a seeded ``random.Random`` for a given split and grades
+an answer to it with the same ``helix_lang`` code that checked the example when it was built::
+
+    draft = family.make(random.Random(seed), "train")      # Draft: request, answer, grading, …
+    grade = family.grade(record, answer)                   # Grade(correct, parsed, error)
+
+**Held out by structure.**  Every draft names its *skeleton*: the value shape, program shape or
+question kind it was built from.  :func:`split_of` hashes the skeleton into train / val / test
+(70 / 10 / 20 of the hash space), so a skeleton found in val or test never occurs in train.  Two
+markers let a family steer that rule: a skeleton starting with ``~`` is *basic* and always goes to
+train (depth-0 values, the required-fields-only form of a contract, one direction of each fact),
+and a skeleton containing ``!`` uses a *held-out dimension* (Ints beyond ±10**6, or a held-out
+paraphrase of a knowledge question, :func:`fact_skeleton`) and never goes to train.  Paraphrase
+templates whose id contains ``.h`` appear only in val and test.
+
+>>> split_of("~i"), split_of("~i!") in ("val", "test")
+('train', True)
+>>> p = Paraphrases("demo", ("Say {x}.",), ("Please say {x}.",))
+>>> p.pick(random.Random(1), "train")
+('demo.0', 'Say {x}.')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+__all__ = [
+    "GENERATOR_VERSION", "SPEC_EDITION", "SPLITS", "TRACKS", "PHASE", "ROUTES", "Draft", "Grade",
+    "Family", "Paraphrases", "GenerationError", "split_of", "sample", "derive_seed",
+    "clean_answer", "route_of", "TRAIN_SHARE", "VAL_SHARE", "bucket", "fact_skeleton",
+]
+
+#: Bumped whenever a generator changes its output for the same seed.
+GENERATOR_VERSION = "1.0.0"
+#: The HLX-SPEC edition the corpora are checked against.
+SPEC_EDITION = 1
+SPLITS = ("train", "val", "test")
+TRACKS = ("general", "ascii", "runic", "coordinator")
+#: Curriculum phase of each track (phase 1 is shared by both specialists).
+PHASE = {"general": 1, "ascii": 2, "runic": 2, "coordinator": 2}
+#: The answers of the coordinator's routing task.
+ROUTES = ("ascii", "runic", "coordinator")
+#: Percent of the skeleton hash space that goes to train and to val (the rest is test).
+TRAIN_SHARE, VAL_SHARE = 70, 10
+
+
+class GenerationError(RuntimeError):
+    """A family could not produce an example (no skeleton of the split, or bad generator)."""
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The verdict on one answer: ``correct``; ``parsed`` (the answer is well-formed in the target
+    format, the format-validity rate of a report); ``error`` (why not, else ``None``)."""
+
+    correct: bool
+    parsed: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a family's ``make`` returns; the builder turns it into a record.
+
+    ``grading`` is JSON data the family's grader reads back from the record (``kind`` plus what
+    it needs, usually ``expected``); ``formats`` lists the formats involved, the answer's last.
+    """
+
+    request: str
+    answer: str
+    grading: dict
+    skeleton: str
+    template: str
+    formats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Family:
+    """A task family: one module-level instance per task, collected in ``families.FAMILIES``.
+
+    ``tracks`` maps each corpus the family belongs to onto its weight there.  ``capacity`` bounds
+    the train examples one corpus may ask of it (``None``: unbounded); the planner gives the rest
+    of the corpus to the unbounded families.  ``route`` is the coordinator's answer for a request
+    of this family; ``None`` derives it from the answer format (:func:`route_of`).
+    """
+
+    name: str
+    summary: str
+    tracks: Mapping[str, int]
+    make: Callable[[random.Random, str], Draft]
+    grade: Callable[[Mapping[str, Any], str], Grade]
+    capacity: int | None = None
+    route: str | None = None
+
+
+@dataclass(frozen=True)
+class Paraphrases:
+    """Prompt templates of one question: ``train`` ones anywhere, ``heldout`` ones only in val and
+    test (their ids contain ``.h``).  Val and test draw a held-out template half of the time."""
+
+    name: str
+    train: tuple[str, ...]
+    heldout: tuple[str, ...] = field(default=())
+
+    def pick(self, rng: random.Random, split: str, heldout_share: float = 0.5) -> tuple[str, str]:
+        if split != "train" and self.heldout and rng.random() < heldout_share:
+            i = rng.randrange(len(self.heldout))
+            return f"{self.name}.h{i}", self.heldout[i]
+        i = rng.randrange(len(self.train))
+        return f"{self.name}.{i}", self.train[i]
+
+    def render(self, rng: random.Random, split: str, **fields: str) -> tuple[str, str]:
+        """Pick a template and fill it: ``(template_id, text)``."""
+        tid, text = self.pick(rng, split)
+        return tid, text.format(**fields)
+
+
+def fact_skeleton(base: str, template_id: str) -> str:
+    """The skeleton of a knowledge question: basic (train) when asked with a train paraphrase,
+    held out (``!``: val or test) with a held-out one.  Facts themselves are never held out, a
+    model cannot infer them; their phrasings are."""
+    return f"{base}|{template_id}!" if ".h" in template_id else "~" + base
+
+
+def bucket(text: str) -> int:
+    """A stable number 0-99 for a text (sha256; no process-dependent hashing)."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") % 100
+
+
+def split_of(skeleton: str) -> str:
+    """The split a skeleton belongs to (module docstring: ``~`` basic, ``!`` held-out range)."""
+    b = bucket(skeleton)
+    if "!" in skeleton:
+        return "val" if b < 35 else "test"
+    if skeleton.startswith("~"):
+        return "train"
+    if b < TRAIN_SHARE:
+        return "train"
+    return "val" if b < TRAIN_SHARE + VAL_SHARE else "test"
+
+
+def sample(split: str, gen: Callable[[], tuple[str, Any]], *, what: str, tries: int = 600):
+    """Call ``gen() -> (skeleton, payload)`` until the skeleton belongs to ``split`` (a ``None``
+    skeleton means the attempt failed)."""
+    for _ in range(tries):
+        skeleton, payload = gen()
+        if skeleton is not None and split_of(skeleton) == split:
+            return skeleton, payload
+    raise GenerationError(f"{what}: no skeleton of split `{split}` in {tries} tries; widen the "
+                          f"generator's structures or change the split rule")
+
+
+def derive_seed(*parts: object) -> int:
+    """A 48-bit seed from the build seed and the example's coordinates (never the global RNG)."""
+    text = "/".join(str(p) for p in parts)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:6], "big")
+
+
+_FENCE = re.compile(r"\A```[A-Za-z0-9_-]*\n(.*?)\n?```\Z", re.S)
+_THINK = re.compile(r"\A<think>.*?</think>\s*", re.S)
+
+
+def clean_answer(answer: str) -> str:
+    """What graders look at: the answer without a leading ``<think>…</think>`` block, without one
+    enclosing Markdown code fence, and without surrounding blank lines.
+
+    >>> clean_answer("<think>\\n</think>\\n\\n```lct\\n[1,2]\\n```\\n")
+    '[1,2]'
+    """
+    text = _THINK.sub("", answer.strip()).strip()
+    m = _FENCE.match(text)
+    if m:
+        text = m.group(1)
+    return text.strip()
+
+
+def route_of(family: Family, formats: tuple[str, ...] | list[str]) -> str:
+    """Which model answers a request: the family's route, else by the answer format (runic
+    formats → ``runic``, ASCII text formats → ``ascii``, LC-B or none → ``coordinator``)."""
+    if family.route is not None:
+        return family.route
+    target = formats[-1] if formats else None
+    if target in ("hlx", "lcr"):
+        return "runic"
+    if target in ("hlxl", "lct"):
+        return "ascii"
+    return "coordinator"
