@@ -2,9 +2,11 @@
 
 Light modules (no torch): :mod:`~helix_train.config`, :mod:`~helix_train.rubric`,
 :mod:`~helix_train.drift`, :mod:`~helix_train.graders`, :mod:`~helix_train.data`,
-:mod:`~helix_train.minicorpus`.  Heavy ones import torch/transformers/trl (the ``train`` extra):
-:mod:`~helix_train.modeling`, :mod:`~helix_train.sft`, :mod:`~helix_train.evaluate`,
-:mod:`~helix_train.watchdog`.
+:mod:`~helix_train.minicorpus`, :mod:`~helix_train.corpus`, :mod:`~helix_train.gates`.  Heavy ones
+import torch/transformers/trl (the ``train`` extra): :mod:`~helix_train.modeling`,
+:mod:`~helix_train.sft`, :mod:`~helix_train.evaluate`, :mod:`~helix_train.watchdog`,
+:mod:`~helix_train.curriculum` (the runner), :mod:`~helix_train.report`, :mod:`~helix_train.bench`,
+:mod:`~helix_train.cli` (``helix-train``).
 """
 
 from helix_lang._version import __version__

@@ -165,11 +165,22 @@ class EvalConfig:
 
 @dataclass
 class CorpusConfig:
-    """Where the corpora come from."""
+    """Where the corpora come from (see :mod:`helix_train.corpus`)."""
 
     dir: str | None = _f(None, "Directory holding `<track>/<split>.jsonl`; None = build into the run.")
-    preset: str = _f("tiny", "Size preset passed to the corpus builder.")
+    source: str = _f("auto", "Builder when `dir` is None: `helix_corpus` (the real corpora), `mini` "
+                     "(the built-in fixture corpus) or `auto` (helix_corpus when installed).",
+                     choices=["auto", "helix_corpus", "mini"])
+    preset: str = _f("tiny", "Size preset of the `mini` builder (`tiny` or `fixture`).")
     seed: int = _f(0, "Corpus seed.")
+    scale: int = _f(1, "helix_corpus: multiply every train size by K (`helix-corpus --scale`).")
+    sizes: dict = _f({}, "helix_corpus: examples per split before filtering, e.g. "
+                     "`{train: 2000, val: 200, test: 400}` (`helix-corpus --size`); {} = defaults.")
+    tasks: dict = _f({}, "Keep only these task families per track, e.g. `{coordinator: [route]}`; "
+                     "a track not listed keeps all of its families.")
+    max_answer_tokens: int | None = _f(None, "Drop records whose answer is longer than N tokens.")
+    max_records: dict = _f({}, "Keep at most N records per split after filtering, e.g. "
+                           "`{train: 400, val: 32, test: 64}`.")
 
 
 @dataclass

@@ -14,7 +14,7 @@ import torch
 from .graders import Grade, expected_answer, grade
 from .modeling import render_prompt
 
-__all__ = ["completion_loss", "generate_answers", "grade_records", "SplitResult"]
+__all__ = ["completion_loss", "generate_answers", "grade_records", "SplitResult", "evaluate_model"]
 
 
 def _end_text(tokenizer) -> str:
@@ -104,3 +104,35 @@ def grade_records(records: list[dict], answers: list[str], grader=grade) -> Spli
         rows.append({"id": r.get("id"), "task": r.get("task"), "prompt": r["prompt"][-1]["content"],
                      "expected": expected_answer(r), "answer": a, "grade": asdict(g)})
     return SplitResult(rows, correct, errors, len(rows))
+
+
+def evaluate_model(model_dir, corpus_dir, track: str, split: str = "test", *,
+                   limit: int | None = None, max_new_tokens: int = 128, batch_size: int = 16,
+                   out=None) -> dict:
+    """Loss, per-task accuracy and gates of a saved model (``final_model/`` or a stage result)."""
+    import json
+    from pathlib import Path
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from .config import GateConfig
+    from .data import load_split
+    from .gates import evaluate_gates, task_accuracy
+
+    tok = AutoTokenizer.from_pretrained(str(model_dir))
+    if tok.pad_token is None:
+        tok.pad_token = "<|endoftext|>"
+    model = AutoModelForCausalLM.from_pretrained(str(model_dir))
+    records = load_split(corpus_dir, track, split, limit=limit)
+    loss = completion_loss(model, tok, records, batch_size=batch_size)
+    answers = generate_answers(model, tok, records, max_new_tokens=max_new_tokens,
+                               batch_size=batch_size)
+    result = grade_records(records, answers)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", encoding="utf-8") as f:
+            for row in result.rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return {"loss": loss, "accuracy": result.accuracy, "total": result.total,
+            "format_errors": result.format_errors, "tasks": task_accuracy(result.rows),
+            "gates": evaluate_gates(track, records, result.rows, loss, GateConfig())}

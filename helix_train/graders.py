@@ -1,11 +1,13 @@
 """The grader adapter: one function, :func:`grade`, that judges a model's answer to a corpus example.
 
-The watchdog and the gates grade with exactly the code that built the corpus: when
-``helix_corpus.graders`` is installed its ``grade(example, answer)`` is used.  Until then (and for
-the fixture corpora of the tests) :func:`fallback_grade` parses the answer with the example's
-answer format (``meta.answer_format``, one of ``helix_lang.FORMATS``) and compares values with
-``helix_lang.values.equal``; examples without an answer format compare stripped text.  This module
-is the only place that knows where graders come from.
+The watchdog and the gates grade with exactly the code that built the corpus: a record made by
+``helix_corpus`` (it carries a ``grading`` field) is graded by
+``helix_corpus.grade_record(record, answer)``, its family's grader.  Records of the built-in
+fixture corpus (:mod:`helix_train.minicorpus`, no ``grading`` field) use :func:`fallback_grade`,
+which parses the answer with the example's answer format (``meta.answer_format``, one of
+``helix_lang.FORMATS``) and compares values with ``helix_lang.values.equal``; examples without an
+answer format compare stripped text.  This module is the only place that knows where graders come
+from.
 
 An ``HLXError`` on model output is a wrong answer; every other exception propagates.
 
@@ -63,18 +65,21 @@ def fallback_grade(example: dict, answer: str) -> Grade:
 
 
 def corpus_grader() -> Callable[[dict, str], object] | None:
-    """``helix_corpus.graders.grade`` when that module exists, else None."""
+    """``helix_corpus.grade_record`` when ``helix_corpus`` is installed, else None."""
     try:
-        from helix_corpus.graders import grade as corpus_grade
+        from helix_corpus import grade_record
     except ImportError:
         return None
-    return corpus_grade
+    return grade_record
 
 
 def grade(example: dict, answer: str) -> Grade:
-    """Grade with the corpus graders when available, else :func:`fallback_grade`."""
-    g = corpus_grader()
+    """Grade with the corpus graders for ``helix_corpus`` records, else :func:`fallback_grade`."""
+    g = corpus_grader() if "grading" in example else None
     if g is None:
+        if "grading" in example:
+            raise ValueError(f"record `{example.get('id')}` comes from `helix_corpus` (it has "
+                             f"`grading`) but `helix_corpus` is not installed; install it to grade")
         return fallback_grade(example, answer)
     r = g(example, answer)
     return Grade(bool(r.correct), bool(r.parsed), r.error)

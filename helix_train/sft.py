@@ -198,6 +198,7 @@ class HelixSFTTrainer(SFTTrainer):
         if not self.args.compact_loss or return_outputs:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         mode = "train" if self.model.training else "eval"
+        inputs = _left_align(inputs)
         labels = inputs["labels"][:, 1:]
         keep = (labels != -100).any(0).nonzero().squeeze(-1)  # next-token positions with a label
         kwargs = {k: v for k, v in inputs.items() if k != "labels"}
@@ -220,6 +221,29 @@ class HelixSFTTrainer(SFTTrainer):
                 inputs["attention_mask"].sum()).sum().item()
         self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
         return loss
+
+
+def _left_align(inputs: dict) -> dict:
+    """Move right padding to the left, so every row's completion ends in the last column.
+
+    The union of label positions is then as wide as the longest completion instead of spanning
+    every prompt length, which is what the compact loss projects through the LM head.  Qwen3's
+    rotary attention depends only on relative positions, so the loss is unchanged.  Batches that
+    are not right-padded (or carry ``position_ids``) are returned as they are.
+    """
+    mask = inputs.get("attention_mask")
+    if mask is None or "position_ids" in inputs:
+        return inputs
+    lengths = mask.sum(1)
+    width = mask.shape[1]
+    cols = torch.arange(width, device=mask.device)
+    if not torch.equal(mask.bool(), cols.unsqueeze(0) < lengths.unsqueeze(1)):
+        return inputs  # not right-padded
+    idx = (cols.unsqueeze(0) - (width - lengths).unsqueeze(1)) % width
+    out = dict(inputs)
+    for key in ("input_ids", "attention_mask", "labels"):
+        out[key] = inputs[key].gather(1, idx)
+    return out
 
 
 def build_trainer(model, tokenizer, args: HelixSFTConfig, train_dataset, eval_dataset=None, *,

@@ -42,7 +42,7 @@ class Watchdog(TrainerCallback):
     def __init__(self, tokenizer, val_records: list[dict], config: WatchdogConfig, *,
                  phase: str, model_name: str = "model", grader: Callable = default_grader,
                  state: drift.DriftState | None = None, history: list | None = None,
-                 max_length: int = 1024):
+                 max_length: int = 1024, epoch_offset: float = 0.0):
         if not val_records:
             raise ValueError("`val_records` is empty: the watchdog needs a validation split to grade")
         limit = config.val_limit
@@ -58,6 +58,7 @@ class Watchdog(TrainerCallback):
         self.max_length = max_length
         self.pending: drift.Action | None = None
         self._last_graded_step = -1
+        self.epoch_offset = epoch_offset  # epochs trained before this trainer (restarts)
 
     # ------------------------------------------------------------------ callback
     def on_save(self, args, state, control, model=None, optimizer=None, lr_scheduler=None, **kw):
@@ -67,7 +68,8 @@ class Watchdog(TrainerCallback):
         if not ckpt.is_dir():
             return control
         self._last_graded_step = state.global_step
-        record = self.grade_checkpoint(model, epoch=state.epoch or 0.0, step=state.global_step,
+        record = self.grade_checkpoint(model, epoch=(state.epoch or 0.0) + self.epoch_offset,
+                                       step=state.global_step,
                                        lr=_current_lr(optimizer), ckpt=ckpt,
                                        log_history=state.log_history)
         action = drift.Action(record["action"]["kind"], record["action"]["reason"])

@@ -1,0 +1,227 @@
+"""``helix-train``: run the curriculum, resume it, evaluate, report and benchmark.
+
+    helix-train run --preset tiny-cpu --out runs/tiny
+    helix-train run --preset my-run.yaml --out runs/big --parallel
+    helix-train resume runs/tiny
+    helix-train eval runs/tiny/models/qwen3_1_7b_coordinator/final_model --corpus runs/tiny/corpus --track coordinator
+    helix-train report runs/tiny
+    helix-train bench --preset tiny-cpu --steps 5
+
+The library does the work (:mod:`helix_train.curriculum`, :mod:`helix_train.report`,
+:mod:`helix_train.bench`); this module parses options, shows progress and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .config import PRESETS, load_config
+
+__all__ = ["main"]
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
+                        handlers=[RichHandler(console=stderr, show_path=False)], force=True)
+    logging.getLogger("helix_train").setLevel(logging.INFO)
+    if not verbose:  # checkpoint reports are on disk; show only warnings of the watchdog
+        logging.getLogger("helix_train.watchdog").setLevel(logging.WARNING)
+    for noisy in ("transformers", "datasets", "accelerate", "peft", "trl"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import datasets
+    import transformers
+
+    datasets.disable_progress_bars()
+    transformers.utils.logging.disable_progress_bar()
+
+
+def _progress():
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("epoch {task.fields[epoch]}"), TimeElapsedColumn(),
+                    console=stderr, transient=False)
+
+
+def _run_with_progress(fn, *args, **kw) -> dict:
+    with _progress() as progress:
+        tasks: dict = {}
+
+        def on_progress(info: dict) -> None:
+            key = (info["model"], info["phase"], info["attempt"])
+            if key not in tasks:
+                tasks[key] = progress.add_task(
+                    f"{info['model']} {info['phase']} (attempt {info['attempt']})",
+                    total=info["max_steps"], epoch="0")
+            progress.update(tasks[key], completed=info["step"], total=info["max_steps"],
+                            epoch=f"{info['epoch'] or 0:.1f}")
+
+        return fn(*args, on_progress=on_progress, **kw)
+
+
+def _print_summary(summary: dict) -> None:
+    for name, m in summary["models"].items():
+        gates = m.get("gates_passed")
+        verdict = "" if gates is None else (" gates PASS" if gates else " gates FAIL")
+        stdout.print(f"{name}: {m['status']}{verdict}"
+                     + (f" → {m['final_model']}" if m.get("final_model") else "")
+                     + "".join(f"\n  why: {r}" for r in m.get("reasons", [])))
+
+
+@click.group()
+def main() -> None:
+    """Train the HLX curriculum (Qwen3 + TRL) with a grading watchdog."""
+
+
+@main.command()
+@click.option("--preset", "source", required=True, metavar="NAME|CONFIG.yaml",
+              help=f"A preset ({', '.join(PRESETS)}) or a YAML config file.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Run directory (default: runs/<name>).")
+@click.option("--parallel", is_flag=True, help="Train the two specialists at once, one process "
+              "per GPU (needs two or more visible GPUs).")
+@click.option("--only-model", "only_models", multiple=True, hidden=True)
+@click.option("-v", "--verbose", is_flag=True, help="Log every checkpoint report.")
+def run(source: str, out: Path | None, parallel: bool, only_models: tuple[str, ...],
+        verbose: bool) -> None:
+    """Run the whole curriculum: corpora, both phases, watchdog, gates, final models, report."""
+    _logging(verbose)
+    try:
+        cfg = load_config(source)
+    except (ValueError, FileNotFoundError) as e:
+        raise click.BadParameter(str(e), param_hint="--preset") from None
+    out = out or Path("runs") / cfg.name
+    if (out / "config.yaml").exists() and not only_models:
+        raise click.ClickException(f"{out} already holds a run; continue it with "
+                                   f"`helix-train resume {out}` or pick another --out")
+    from . import curriculum, report
+
+    if parallel or cfg.curriculum.parallel:
+        _run_parallel(cfg, source, out)
+        summary = curriculum.run(cfg, out)  # the coordinator, then collects the final models
+    else:
+        summary = _run_with_progress(curriculum.run, cfg, out, only_models=list(only_models) or None)
+    if only_models:
+        return
+    _print_summary(summary)
+    paths = report.write_report(out)
+    stdout.print(f"report: {paths['markdown']}")
+    if any(m["status"] != "done" for m in summary["models"].values()):
+        sys.exit(1)
+
+
+def _run_parallel(cfg, source: str, out: Path) -> None:
+    import torch
+
+    n = torch.cuda.device_count()
+    specialists = [r for r in cfg.curriculum.models if r != "coordinator"]
+    if n < 2:
+        raise click.UsageError(
+            f"--parallel runs one specialist per GPU and needs at least 2 visible GPUs; "
+            f"{n} found{' (CPU only)' if n == 0 else ''}. Run without --parallel: the specialists "
+            f"then train one after the other.")
+    from . import curriculum
+
+    curriculum.run(cfg, out, only_models=[])  # config, corpus (once, before the children)
+    procs = []
+    for i, role in enumerate(specialists):
+        env = dict(os.environ, CUDA_VISIBLE_DEVICES=str(i % n))
+        procs.append(subprocess.Popen([sys.executable, "-m", "helix_train.cli", "run", "--preset",
+                                       source, "--out", str(out), "--only-model",
+                                       cfg.model_name(role)], env=env))
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise click.ClickException(f"a specialist process failed (exit codes {codes}); see "
+                                   f"{out}/logs and `helix-train resume {out}`")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("-v", "--verbose", is_flag=True, help="Log every checkpoint report.")
+def resume(run_dir: Path, verbose: bool) -> None:
+    """Continue a run (after a crash or kill -9) from its latest graded checkpoint."""
+    _logging(verbose)
+    from . import curriculum, report
+
+    try:
+        summary = _run_with_progress(curriculum.resume, run_dir)
+    except FileNotFoundError as e:
+        raise click.ClickException(str(e)) from None
+    _print_summary(summary)
+    paths = report.write_report(run_dir)
+    stdout.print(f"report: {paths['markdown']}")
+    if any(m["status"] != "done" for m in summary["models"].values()):
+        sys.exit(1)
+
+
+@main.command(name="eval")
+@click.argument("model_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--corpus", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              required=True, help="Corpus directory (`<track>/<split>.jsonl`).")
+@click.option("--track", type=click.Choice(["general", "ascii", "runic", "coordinator"]),
+              required=True)
+@click.option("--split", type=click.Choice(["val", "test"]), default="test", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Grade at most N examples.")
+@click.option("--max-new-tokens", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write per-example results (JSONL) here.")
+def eval_(model_dir: Path, corpus: Path, track: str, split: str, limit: int | None,
+          max_new_tokens: int, out: Path | None) -> None:
+    """Grade a saved model on a corpus split: loss, accuracy per task, gates."""
+    _logging(False)
+    from .evaluate import evaluate_model
+
+    result = evaluate_model(model_dir, corpus, track, split, limit=limit,
+                            max_new_tokens=max_new_tokens, out=out)
+    stdout.print(f"loss {result['loss']:.4f}  accuracy {100 * result['accuracy']:.1f}% "
+                 f"({result['total']} examples, {result['format_errors']} unparsed)")
+    for task, t in result["tasks"].items():
+        stdout.print(f"  {task:24s} {t['correct']:>4}/{t['n']:<4} {100 * t['accuracy']:5.1f}%")
+    for g in result["gates"]:
+        value = "n/a" if g["value"] is None else f"{g['value']:.4g}"
+        stdout.print(f"  gate {g['gate']:32s} {value:>8} (≥/< {g['threshold']:g})  {g['status']}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+def report(run_dir: Path) -> None:
+    """Write the points/grades report (Markdown, JSON, PNG plots) of a run."""
+    from .report import write_report
+
+    paths = write_report(run_dir)
+    for kind, path in paths.items():
+        stdout.print(f"{kind}: {path}")
+
+
+@main.command()
+@click.option("--preset", "source", default="tiny-cpu", show_default=True,
+              metavar="NAME|CONFIG.yaml", help="Preset or config whose model and data to time.")
+@click.option("--steps", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+def bench(source: str, steps: int, json_out: Path | None) -> None:
+    """Time training steps: tokens/s, step time, peak memory (tiny model on CPU; on GPU, Qwen3-1.7B's
+    shape randomly initialised)."""
+    _logging(False)
+    from .bench import run_bench
+
+    result = run_bench(load_config(source), steps=steps)
+    for k, v in result.items():
+        stdout.print(f"{k:24s} {v}")
+    if json_out:
+        json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Where a run's corpora come from: the one place that switches between corpus builders.
+
+:func:`prepare_corpus` returns a directory holding ``<track>/<split>.jsonl`` for the tracks a run
+needs.  With ``corpus.dir`` set it uses that directory as it is.  Otherwise it builds the corpora
+into ``RUN_DIR/corpus`` with
+
+``helix_corpus``
+    the real corpora, through the library (:func:`helix_corpus.build.generate`, then
+    :func:`helix_corpus.build.write_corpus`, which writes the split files and ``manifest.json``);
+    every record is verified by its family's grader when it is made;
+``mini``
+    the small built-in corpus of :mod:`helix_train.minicorpus` (tests, and the fallback when
+    ``helix_corpus`` is not installed).
+
+``corpus.tasks`` (``helix_corpus`` family names) and ``corpus.max_answer_tokens`` filter what
+``helix_corpus`` built, and ``corpus.max_records`` cuts either builder's splits (the ``tiny-cpu``
+preset keeps short-answer families a tiny model can learn in minutes).  Filtering
+keeps split isolation: it only drops records.  A finished build leaves ``corpus/BUILD.json``, so a
+resumed run does not build again.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+from pathlib import Path
+
+from .config import HelixConfig
+from .data import SPLITS, read_jsonl, write_jsonl
+
+__all__ = ["prepare_corpus", "corpus_source", "tracks_needed", "filter_records"]
+
+logger = logging.getLogger(__name__)
+
+
+def corpus_source(cfg: HelixConfig) -> str:
+    """``helix_corpus`` or ``mini``: the builder ``cfg`` asks for (``auto`` resolved)."""
+    source = cfg.corpus.source
+    if source == "auto":
+        return "helix_corpus" if importlib.util.find_spec("helix_corpus") else "mini"
+    if source == "helix_corpus" and importlib.util.find_spec("helix_corpus") is None:
+        raise ValueError("`corpus.source: helix_corpus` but the `helix_corpus` package is not "
+                         "installed; install it or set `corpus.source: mini`")
+    return source
+
+
+def tracks_needed(cfg: HelixConfig) -> tuple[str, ...]:
+    """The corpus tracks the curriculum's stages train on, in plan order."""
+    from .config import plan
+
+    out: list[str] = []
+    for stage in plan(cfg):
+        if stage.track not in out:
+            out.append(stage.track)
+    return tuple(out)
+
+
+def filter_records(records: list[dict], *, tasks: list[str] | None = None,
+                   max_answer_tokens: int | None = None, limit: int | None = None,
+                   tokenizer=None) -> list[dict]:
+    """The records of ``tasks`` (all when None) with answers of at most ``max_answer_tokens``.
+
+    >>> rows = [{"task": "route", "completion": [{"content": "ascii"}]},
+    ...         {"task": "kind_of", "completion": [{"content": "map"}]}]
+    >>> [r["task"] for r in filter_records(rows, tasks=["route"])]
+    ['route']
+    """
+    out = [r for r in records if not tasks or r["task"] in tasks]
+    if max_answer_tokens is not None:
+        if tokenizer is None:
+            raise ValueError("`max_answer_tokens` needs a tokenizer")
+        out = [r for r in out if len(tokenizer(r["completion"][-1]["content"],
+                                               add_special_tokens=False)["input_ids"])
+               <= max_answer_tokens]
+    return out if limit is None else out[:limit]
+
+
+def prepare_corpus(cfg: HelixConfig, run_dir: str | Path, *, tokenizer=None) -> Path:
+    """The corpus directory of a run, building it into ``run_dir/corpus`` when needed."""
+    if cfg.corpus.dir is not None:
+        path = Path(cfg.corpus.dir)
+        if not path.is_dir():
+            raise FileNotFoundError(f"`corpus.dir` = {path} does not exist; build it with "
+                                    f"`helix-corpus build --track all --out {path}`")
+        return path
+    out = Path(run_dir) / "corpus"
+    done = out / "BUILD.json"
+    if done.exists():
+        return out
+    source = corpus_source(cfg)
+    tracks = tracks_needed(cfg)
+    c = cfg.corpus
+    logger.info("building the %s corpora (%s) with %s", ", ".join(tracks), c.preset, source)
+    for track in tracks:
+        if source == "mini":
+            from .minicorpus import build_corpus
+
+            build_corpus(out, size=c.preset, seed=c.seed, tracks=(track,))
+            if not c.max_records:
+                continue
+            corpus = {s: read_jsonl(out / track / f"{s}.jsonl")[:c.max_records.get(s)]
+                      for s in SPLITS}
+            for split, rows in corpus.items():
+                write_jsonl(out / track / f"{split}.jsonl", rows)
+            continue
+        else:
+            from helix_corpus.build import generate, sizes_for
+
+            corpus = generate(track, seed=c.seed,
+                              sizes=sizes_for(track, scale=c.scale, sizes=c.sizes))
+        corpus = {s: filter_records(rows, tasks=c.tasks.get(track),
+                                    max_answer_tokens=c.max_answer_tokens,
+                                    limit=c.max_records.get(s), tokenizer=tokenizer)
+                  for s, rows in corpus.items()}
+        for split, rows in corpus.items():
+            if not rows:
+                raise ValueError(f"the `{track}` corpus has no `{split}` records left after "
+                                 f"filtering (tasks {c.tasks.get(track)}, max_answer_tokens "
+                                 f"{c.max_answer_tokens}); loosen `corpus.tasks`/`max_answer_tokens` "
+                                 f"or raise `corpus.sizes`")
+        from helix_corpus.build import write_corpus
+
+        write_corpus(track, corpus, out, seed=c.seed, scale=c.scale, sizes=c.sizes)
+    done.write_text(json.dumps({"source": source, "tracks": list(tracks), "seed": c.seed,
+                                "counts": {t: {s: len(read_jsonl(out / t / f"{s}.jsonl"))
+                                               for s in SPLITS} for t in tracks}}, indent=2),
+                    encoding="utf-8")
+    return out

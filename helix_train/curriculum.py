@@ -1,0 +1,524 @@
+"""The curriculum runner: every stage of :func:`helix_train.config.plan`, watchdog drift correction,
+gates on the test split, final models, resumable after ``kill -9``.
+
+Run directory::
+
+    RUN_DIR/config.yaml                       the resolved config (``helix-train resume`` reads it)
+    RUN_DIR/corpus/<track>/<split>.jsonl      built by :func:`helix_train.corpus.prepare_corpus`
+    RUN_DIR/logs/steps.jsonl                  every Trainer log line (model, phase, attempt, step)
+    RUN_DIR/logs/events.jsonl                 stage start/resume/intervention/restart/stop/done
+    RUN_DIR/models/<name>/<phase>/state.json  the stage's state machine (the source of truth)
+    RUN_DIR/models/<name>/<phase>/attempt-K/checkpoint-N/   checkpoints with watchdog.json,
+                                              checkpoint_report.txt and validation.jsonl
+    RUN_DIR/models/<name>/<phase>/result/     the stage's model (best checkpoint, LoRA merged)
+    RUN_DIR/models/<name>/<phase>/test.jsonl  test results per example (prompt, expected, answer,
+                                              grade); ``result.json`` has metrics and gates
+    RUN_DIR/models/<name>/final_model/        safetensors, tokenizer, chat template, README.md
+
+A stage is a sequence of *attempts* (one ``SFTTrainer`` run each).  The watchdog grades every
+checkpoint; a learning-rate intervention happens in place, while a batch-size intervention (a new
+attempt from the latest checkpoint) and a restart (a new attempt from the best checkpoint so far,
+with the adjusted settings) end the attempt.  Both are bounded per phase by the drift rules; the
+next one that would be needed stops the stage with ``FAILURE.md`` saying why, and the stages that
+depend on it are skipped.  Resuming reads ``state.json`` and continues the current attempt from its
+latest graded checkpoint (optimizer, scheduler and RNG state included).
+
+Under ``accelerate launch`` every rank trains; rank 0 grades, decides and writes, and the others
+follow ``state.json`` after a barrier.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Callable
+
+import yaml
+from transformers import PrinterCallback, TrainerCallback
+
+from . import drift, rubric
+from .config import HelixConfig, Stage, plan, to_dict
+from .corpus import prepare_corpus
+from .data import load_split, to_sft_dataset
+from .gates import evaluate_gates, task_accuracy
+from .modeling import apply_lora, describe, load_model, load_tokenizer
+
+__all__ = ["run", "resume", "stage_dir", "load_state", "graded_checkpoints", "best_record",
+           "STAGE_ENDING"]
+
+logger = logging.getLogger(__name__)
+
+#: Watchdog actions after which the attempt ends and the runner decides what comes next.
+STAGE_ENDING = ("restart", "stop", "intervene_batch")
+
+
+# --------------------------------------------------------------------------- small helpers
+
+def _dist():
+    from accelerate import PartialState
+
+    return PartialState()
+
+
+def stage_dir(run_dir: Path, stage: Stage) -> Path:
+    return Path(run_dir) / "models" / stage.model / stage.phase
+
+
+def load_state(sdir: Path) -> dict | None:
+    path = sdir / "state.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _save_state(sdir: Path, state: dict) -> None:
+    sdir.mkdir(parents=True, exist_ok=True)
+    tmp = sdir / "state.json.tmp"
+    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+    tmp.replace(sdir / "state.json")  # atomic: a kill never leaves half a state
+
+
+def _event(run_dir: Path, **row) -> None:
+    path = Path(run_dir) / "logs" / "events.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def graded_checkpoints(attempt_dir: Path) -> list[dict]:
+    """Watchdog records of an attempt's checkpoints, oldest first (only fully graded ones)."""
+    out = []
+    for ckpt in Path(attempt_dir).glob("checkpoint-*"):
+        wd = ckpt / "watchdog.json"
+        if wd.exists():
+            out.append(json.loads(wd.read_text(encoding="utf-8")))
+    return sorted(out, key=lambda r: r["step"])
+
+
+def _metrics(record: dict) -> dict:
+    return {"epoch": record["epoch"], "eval_loss": float(record["eval_loss"]),
+            "accuracy": record["val_accuracy"], "format_errors": record["format_errors"],
+            "total": record["val_total"]}
+
+
+def _rank_key(record: dict) -> tuple:
+    loss = float(record["eval_loss"])
+    return (record["points"]["total"], record["val_accuracy"],
+            -loss if math.isfinite(loss) else -math.inf, record["epoch"])
+
+
+def best_record(records: list[dict]) -> dict:
+    """The best checkpoint: highest rubric total, then accuracy, then lowest loss, then latest."""
+    return max(records, key=_rank_key)
+
+
+def _action_kind(record: dict, cfg: HelixConfig) -> str:
+    kind = record["action"]["kind"]
+    if kind == "intervene" and cfg.watchdog.intervention == "batch_size":
+        return "intervene_batch"
+    return kind
+
+
+# --------------------------------------------------------------------------- callbacks
+
+class _Progress(TrainerCallback):
+    def __init__(self, fn: Callable[[dict], None], stage: Stage, attempt: int):
+        self.fn, self.stage, self.attempt = fn, stage, attempt
+
+    def on_step_end(self, args, state, control, **kw):
+        if state.is_world_process_zero:
+            self.fn({"model": self.stage.model, "phase": self.stage.phase, "attempt": self.attempt,
+                     "step": state.global_step, "max_steps": state.max_steps,
+                     "epoch": state.epoch})
+
+
+class _ReapplyLR(TrainerCallback):
+    """On resume, redo a learning-rate intervention that was applied after its checkpoint was saved."""
+
+    def __init__(self, factor: float):
+        self.factor = factor
+
+    def on_step_begin(self, args, state, control, optimizer=None, lr_scheduler=None, **kw):
+        if self.factor != 1.0:
+            from .watchdog import _scale_lr
+
+            _scale_lr(optimizer, lr_scheduler, self.factor)
+            self.factor = 1.0
+
+
+class _Prune(TrainerCallback):
+    """Once a checkpoint is graded, drop the optimizer state of the older ones (weights are kept for
+    restarts from the best checkpoint; only the latest is ever resumed)."""
+
+    def on_save(self, args, state, control, **kw):
+        if not state.is_world_process_zero:
+            return
+        current = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if not (current / "watchdog.json").exists():
+            return
+        for ckpt in Path(args.output_dir).glob("checkpoint-*"):
+            if ckpt != current:
+                for name in ("optimizer.pt", "scheduler.pt"):
+                    (ckpt / name).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- models
+
+def _load_for_training(cfg: HelixConfig, tok, init: str | None):
+    model = load_model(cfg.model, tok, source=init, train=cfg.training, seed=cfg.training.seed)
+    if cfg.training.method == "lora":
+        model = apply_lora(model, cfg.training)
+    return model
+
+
+def _materialize(cfg: HelixConfig, tok, init: str | None, ckpt: Path, out: Path) -> Path:
+    """Full weights of checkpoint ``ckpt`` (an attempt started from ``init``) in ``out``."""
+    if cfg.training.method == "lora":
+        from peft import PeftModel
+
+        base = load_model(cfg.model, tok, source=init, train=cfg.training, seed=cfg.training.seed)
+        model = PeftModel.from_pretrained(base, str(ckpt)).merge_and_unload()
+    else:
+        model = load_model(cfg.model, tok, source=ckpt, train=cfg.training)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    return out
+
+
+# --------------------------------------------------------------------------- one stage
+
+def _new_attempt(index: int, *, init: str | None, lr: float, batch_size: int, epochs: int,
+                 epoch_offset: float, history: list[dict], drift_state: dict, reason: str) -> dict:
+    return {"index": index, "dir": f"attempt-{index}", "init": init, "learning_rate": lr,
+            "batch_size": batch_size, "epochs": epochs, "epoch_offset": epoch_offset,
+            "history": history, "drift_state": drift_state, "reason": reason}
+
+
+def _train_attempt(cfg, run_dir, stage, sdir, state, tok, corpus, on_progress) -> None:
+    """Run (or resume) the current attempt until it ends; rank 0 records what comes next."""
+    from .sft import JsonlLog, build_trainer, make_sft_config
+    from .watchdog import Watchdog
+
+    dist = _dist()
+    att = state["attempts"][-1]
+    adir = sdir / att["dir"]
+    graded = graded_checkpoints(adir)
+    resume_ckpt = None
+    lr_factor = 1.0
+    if graded:
+        last = graded[-1]
+        kind = _action_kind(last, cfg)
+        if kind in STAGE_ENDING or last["epoch"] - att["epoch_offset"] >= att["epochs"] - 1e-6:
+            return  # the attempt already ended before the kill: only the decision is left
+        resume_ckpt = adir / f"checkpoint-{last['step']}"
+        if kind == "intervene" and cfg.watchdog.intervention == "halve_lr":
+            lr_factor = 0.5  # that intervention happened after the checkpoint was saved
+        if dist.is_main_process:
+            _event(run_dir, event="resume", model=stage.model, phase=stage.phase,
+                   attempt=att["index"], checkpoint=str(resume_ckpt.relative_to(run_dir)),
+                   step=last["step"], epoch=last["epoch"])
+            _trim_step_log(run_dir, stage, att["index"], last["step"])
+            (adir / "watchdog.jsonl").write_text(
+                "".join(json.dumps(r) + "\n" for r in graded), encoding="utf-8")
+            for ckpt in adir.glob("checkpoint-*"):  # half-written or ungraded checkpoints
+                if not (ckpt / "watchdog.json").exists():
+                    shutil.rmtree(ckpt)
+    elif dist.is_main_process:
+        if adir.exists():
+            shutil.rmtree(adir)
+        _event(run_dir, event="attempt_start", model=stage.model, phase=stage.phase,
+               attempt=att["index"], reason=att["reason"], learning_rate=att["learning_rate"],
+               batch_size=att["batch_size"], epochs=att["epochs"], init=att["init"])
+    dist.wait_for_everyone()
+
+    history = [rubric.CheckpointMetrics(**m) for m in att["history"]]
+    history += [rubric.CheckpointMetrics(**_metrics(r)) for r in graded]
+    drift_state = drift.DriftState(**(graded[-1]["drift_state"] if graded else att["drift_state"]))
+    init = str(run_dir / att["init"]) if att["init"] else None
+    model = _load_for_training(cfg, tok, init)
+    train = to_sft_dataset(load_split(corpus, stage.track, "train"))
+    val = load_split(corpus, stage.track, "val")
+    stage_cfg = replace(stage, epochs=att["epochs"])
+    args = make_sft_config(cfg, stage_cfg, adir, learning_rate=att["learning_rate"],
+                           batch_size=att["batch_size"])
+    wd = Watchdog(tok, val, cfg.watchdog, phase=stage.phase, model_name=stage.model,
+                  state=drift_state, history=history, max_length=cfg.training.max_length,
+                  epoch_offset=att["epoch_offset"])
+    callbacks = [wd, _Prune(), _ReapplyLR(lr_factor),
+                 JsonlLog(run_dir / "logs" / "steps.jsonl", model=stage.model, phase=stage.phase,
+                          attempt=att["index"])]
+    if on_progress is not None:
+        callbacks.append(_Progress(on_progress, stage, att["index"]))
+    trainer = build_trainer(model, tok, args, train, callbacks=callbacks)
+    trainer.remove_callback(PrinterCallback)  # logs go to logs/steps.jsonl
+    trainer.train(resume_from_checkpoint=str(resume_ckpt) if resume_ckpt else None)
+    dist.wait_for_everyone()
+
+
+def _trim_step_log(run_dir: Path, stage: Stage, attempt: int, step: int) -> None:
+    """Drop step-log lines a killed attempt wrote after the checkpoint it resumes from."""
+    path = Path(run_dir) / "logs" / "steps.jsonl"
+    if not path.exists():
+        return
+    keep = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if (row.get("model"), row.get("phase"), row.get("attempt")) == (
+                stage.model, stage.phase, attempt) and row["step"] > step:
+            continue
+        keep.append(line)
+    path.write_text("".join(x + "\n" for x in keep), encoding="utf-8")
+
+
+def _decide_next(cfg: HelixConfig, run_dir: Path, stage: Stage, sdir: Path, state: dict) -> None:
+    """After an attempt: mark the stage trained, failed, or add the next attempt (rank 0)."""
+    att = state["attempts"][-1]
+    records = graded_checkpoints(sdir / att["dir"])
+    if not records:
+        raise RuntimeError(f"{stage.model}/{stage.phase}: attempt {att['index']} ended without a "
+                           f"graded checkpoint; check `curriculum.checkpoint_every`")
+    last = records[-1]
+    kind = _action_kind(last, cfg)
+    if kind not in STAGE_ENDING:
+        state["status"] = "trained"
+        return
+    if kind == "stop":
+        state["status"] = "failed"
+        state["reason"] = last["action"]["reason"]
+        _event(run_dir, event="stop", model=stage.model, phase=stage.phase, reason=state["reason"])
+        return
+    halvings = sum(1 for r in records if r["action"]["kind"] == "intervene"
+                   and cfg.watchdog.intervention == "halve_lr")
+    settings = drift.adjust(drift.Settings(att["learning_rate"] * 0.5 ** halvings,
+                                           att["batch_size"]),
+                            cfg.watchdog.intervention, cfg.watchdog.batch_size_factor)
+    if kind == "restart":
+        every = [(a, r) for a in state["attempts"] for r in graded_checkpoints(sdir / a["dir"])]
+        src_att, src = max(every, key=lambda ar: _rank_key(ar[1]))
+    else:
+        src_att, src = att, last
+    inherited = src_att["history"] + [_metrics(r) for r in graded_checkpoints(sdir / src_att["dir"])
+                                      if r["step"] <= src["step"]]
+    remaining = stage.epochs - round(src["epoch"])
+    if remaining <= 0:
+        if kind == "intervene_batch":
+            state["status"] = "trained"
+            return
+        remaining = cfg.curriculum.checkpoint_every
+    index = len(state["attempts"])
+    ckpt = sdir / src_att["dir"] / f"checkpoint-{src['step']}"
+    init_dir = sdir / f"attempt-{index}-init"
+    src_init = str(run_dir / src_att["init"]) if src_att["init"] else None
+    tok = load_tokenizer(cfg.model.tokenizer)
+    _materialize(cfg, tok, src_init, ckpt, init_dir)
+    reason = (f"{last['action']['kind']} at epoch {last['epoch']:g} (grade {last['grade']}): "
+              f"{last['action']['reason']}; from {ckpt.relative_to(sdir)}")
+    state["attempts"].append(_new_attempt(
+        index, init=str(init_dir.relative_to(run_dir)), lr=settings.learning_rate,
+        batch_size=settings.batch_size, epochs=remaining, epoch_offset=float(round(src["epoch"])),
+        history=inherited, drift_state=last["drift_state"], reason=reason))
+    _event(run_dir, event=last["action"]["kind"], model=stage.model, phase=stage.phase,
+           reason=reason, learning_rate=settings.learning_rate, batch_size=settings.batch_size)
+
+
+def _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus) -> None:
+    """Best checkpoint → ``result/``; test split → loss, answers, grades, gates (rank 0)."""
+    from .evaluate import completion_loss, generate_answers, grade_records
+
+    every = [(a, r) for a in state["attempts"] for r in graded_checkpoints(sdir / a["dir"])]
+    att, best = max(every, key=lambda ar: _rank_key(ar[1]))
+    ckpt = sdir / att["dir"] / f"checkpoint-{best['step']}"
+    init = str(run_dir / att["init"]) if att["init"] else None
+    result_dir = _materialize(cfg, tok, init, ckpt, sdir / "result")
+    model = load_model(cfg.model, tok, source=result_dir, train=cfg.training)
+    test = load_split(corpus, stage.track, "test", limit=cfg.gates.test_limit)
+    loss = completion_loss(model, tok, test, batch_size=cfg.eval.batch_size,
+                           max_length=cfg.training.max_length)
+    answers = generate_answers(model, tok, test, max_new_tokens=cfg.eval.max_new_tokens,
+                               batch_size=cfg.eval.batch_size)
+    graded = grade_records(test, answers)
+    with open(sdir / "test.jsonl", "w", encoding="utf-8") as f:
+        for row in graded.rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    gates = evaluate_gates(stage.track, test, graded.rows, loss, cfg.gates)
+    result = {
+        "model": stage.model, "role": stage.role, "phase": stage.phase, "track": stage.track,
+        "status": "done", "best_checkpoint": str(ckpt.relative_to(run_dir)),
+        "best_grade": best["grade"], "best_points": best["points"]["total"],
+        "test_loss": loss if math.isfinite(loss) else str(loss), "test_accuracy": graded.accuracy,
+        "test_format_errors": graded.format_errors, "test_total": graded.total,
+        "tasks": task_accuracy(graded.rows), "gates": gates,
+        "gates_passed": all(g["status"] == "PASS" for g in gates),
+        "attempts": len(state["attempts"]), "parameters": describe(model),
+    }
+    (sdir / "result.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    state["status"] = "done"
+    _event(run_dir, event="stage_done", model=stage.model, phase=stage.phase,
+           test_accuracy=graded.accuracy, test_loss=result["test_loss"],
+           gates_passed=result["gates_passed"])
+
+
+def _failure_report(run_dir: Path, stage: Stage, sdir: Path, state: dict) -> None:
+    lines = [f"# FAILED: {stage.model} / {stage.phase}", "", f"Why: {state['reason']}", "",
+             "| attempt | reason | learning rate | batch size |", "| --- | --- | --- | --- |"]
+    for a in state["attempts"]:
+        lines.append(f"| {a['index']} | {a['reason']} | {a['learning_rate']:g} | {a['batch_size']} |")
+    lines += ["", "## Checkpoints", ""]
+    for a in state["attempts"]:
+        for r in graded_checkpoints(sdir / a["dir"]):
+            lines.append(f"- attempt {a['index']}, epoch {r['epoch']:g}: grade {r['grade']} "
+                         f"({r['points']['total']}/100), eval loss {r['eval_loss']}, "
+                         f"val accuracy {100 * r['val_accuracy']:.1f}%, action "
+                         f"{r['action']['kind']} ({r['action']['reason']})")
+    (sdir / "FAILURE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run_stage(cfg: HelixConfig, run_dir: Path, stage: Stage, tok, corpus: Path, *,
+              init: str | None, on_progress=None) -> dict:
+    """Train, grade and evaluate one stage (or continue it); returns its ``state.json``."""
+    dist = _dist()
+    sdir = stage_dir(run_dir, stage)
+    state = load_state(sdir)
+    if state is None:
+        state = {"model": stage.model, "phase": stage.phase, "track": stage.track,
+                 "status": "running", "reason": None,
+                 "attempts": [_new_attempt(0, init=init, lr=cfg.training.learning_rate,
+                                           batch_size=cfg.training.per_device_train_batch_size,
+                                           epochs=stage.epochs, epoch_offset=0.0, history=[],
+                                           drift_state=asdict(drift.DriftState()),
+                                           reason="start")]}
+        if dist.is_main_process:
+            _save_state(sdir, state)
+        dist.wait_for_everyone()
+    while state["status"] == "running":
+        _train_attempt(cfg, run_dir, stage, sdir, state, tok, corpus, on_progress)
+        if dist.is_main_process:
+            _decide_next(cfg, run_dir, stage, sdir, state)
+            _save_state(sdir, state)
+        dist.wait_for_everyone()
+        state = load_state(sdir)
+    if state["status"] == "trained" and dist.is_main_process:
+        _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus)
+        _save_state(sdir, state)
+    if state["status"] == "failed" and dist.is_main_process:
+        _failure_report(run_dir, stage, sdir, state)
+    dist.wait_for_everyone()
+    return load_state(sdir)
+
+
+# --------------------------------------------------------------------------- final models
+
+def _model_card(cfg: HelixConfig, name: str, results: list[dict]) -> str:
+    lines = [f"# {name}", "", f"Trained by `helix_train` ({cfg.name} preset/config), base model "
+             f"`{cfg.model.base}`, {cfg.training.method} fine-tuning. Prompts use TRL's Qwen3 chat "
+             f"template with thinking disabled (`enable_thinking=False`).", ""]
+    for r in results:
+        lines += [f"## Phase `{r['phase']}` (track `{r['track']}`)", "",
+                  f"Best checkpoint grade {r['best_grade']} ({r['best_points']}/100); test loss "
+                  f"{_fmt(r['test_loss'])}, test accuracy {100 * r['test_accuracy']:.1f}% "
+                  f"({r['test_total']} examples).", "", "| gate | metric | value | threshold | n | "
+                  "result |", "| --- | --- | --- | --- | --- | --- |"]
+        for g in r["gates"]:
+            lines.append(f"| {g['gate']} | {g['metric']} | {_fmt(g['value'])} | "
+                         f"{_fmt(g['threshold'])} | {g['n']} | {g['status']} |")
+        lines += ["", "| task | n | accuracy | format valid |", "| --- | --- | --- | --- |"]
+        for task, t in r["tasks"].items():
+            lines.append(f"| {task} | {t['n']} | {100 * t['accuracy']:.1f}% | "
+                         f"{100 * t['format_valid']:.1f}% |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:.4g}" if isinstance(x, float) else str(x)
+
+
+def _save_final(cfg: HelixConfig, run_dir: Path, name: str, last: Path, results: list[dict],
+                tok) -> Path:
+    out = Path(run_dir) / "models" / name / "final_model"
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(last / "result", out)
+    tok.save_pretrained(out)
+    (out / "README.md").write_text(_model_card(cfg, name, results), encoding="utf-8")
+    (out / "helix_results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return out
+
+
+# --------------------------------------------------------------------------- the run
+
+def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None = None,
+        on_progress: Callable[[dict], None] | None = None) -> dict:
+    """Run (or continue) the whole curriculum in ``run_dir``; returns ``run_dir/summary.json``."""
+    run_dir = Path(run_dir).resolve()
+    dist = _dist()
+    if dist.is_main_process:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        conf = run_dir / "config.yaml"
+        if not conf.exists():
+            conf.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
+    tok = load_tokenizer(cfg.model.tokenizer)
+    with dist.main_process_first():
+        corpus = prepare_corpus(cfg, run_dir, tokenizer=tok)
+    states: dict[tuple[str, str], dict] = {}
+    for stage in plan(cfg):
+        if only_models and stage.model not in only_models:
+            continue
+        sdir = stage_dir(run_dir, stage)
+        init = None
+        if stage.init_from is not None:
+            parent = states.get((stage.model, stage.init_from))
+            if parent is None or parent["status"] != "done":
+                why = f"`{stage.init_from}` phase of {stage.model} did not finish"
+                if dist.is_main_process and (load_state(sdir) or {}).get("status") != "skipped":
+                    _save_state(sdir, {"model": stage.model, "phase": stage.phase,
+                                       "track": stage.track, "status": "skipped",
+                                       "reason": why, "attempts": []})
+                    _event(run_dir, event="skipped", model=stage.model, phase=stage.phase,
+                           reason=why)
+                states[(stage.model, stage.phase)] = {"status": "skipped", "reason": why}
+                continue
+            init = str((stage_dir(run_dir, replace(stage, phase=stage.init_from)) / "result")
+                       .relative_to(run_dir))
+        logger.info("stage %s / %s: %d epochs on `%s`", stage.model, stage.phase, stage.epochs,
+                    stage.track)
+        states[(stage.model, stage.phase)] = run_stage(cfg, run_dir, stage, tok, corpus,
+                                                       init=init, on_progress=on_progress)
+    summary = {"run_dir": str(run_dir), "config": cfg.name, "models": {}}
+    if dist.is_main_process:
+        for name in dict.fromkeys(s.model for s in plan(cfg)):
+            stages = [s for s in plan(cfg) if s.model == name]
+            st = [states.get((s.model, s.phase)) or load_state(stage_dir(run_dir, s)) or
+                  {"status": "pending"} for s in stages]
+            ok = all(x["status"] == "done" for x in st)
+            results = [json.loads((stage_dir(run_dir, s) / "result.json").read_text())
+                       for s, x in zip(stages, st) if x["status"] == "done"]
+            entry = {"status": "done" if ok else next(x["status"] for x in st
+                                                       if x["status"] != "done"),
+                     "phases": {s.phase: x["status"] for s, x in zip(stages, st)},
+                     "reasons": [x.get("reason") for x in st if x.get("reason")]}
+            if ok:
+                final = _save_final(cfg, run_dir, name, stage_dir(run_dir, stages[-1]), results, tok)
+                entry["final_model"] = str(final.relative_to(run_dir))
+                entry["gates_passed"] = all(r["gates_passed"] for r in results)
+            summary["models"][name] = entry
+        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        _event(run_dir, event="run_done", models={k: v["status"] for k, v in
+                                                  summary["models"].items()})
+    dist.wait_for_everyone()
+    return summary
+
+
+def resume(run_dir: str | Path, **kw) -> dict:
+    """Continue the run in ``run_dir`` with the config it was started with."""
+    from .config import HelixConfig as _H, from_dict
+
+    path = Path(run_dir) / "config.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: `{run_dir}` is not a helix-train run directory")
+    cfg = from_dict(_H, yaml.safe_load(path.read_text(encoding="utf-8")))
+    return run(cfg, run_dir, **kw)

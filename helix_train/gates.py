@@ -1,0 +1,163 @@
+"""Pass/fail gates on the held-out test split: the criteria of each curriculum phase as task groups.
+
+The one table that maps gate criteria to task families is :data:`GATES` (track → gates).  A gate
+selects test records by ``task`` (the ``helix_corpus`` family name, or a task of the built-in
+fixture corpus) or by the format of the answer (``meta.formats[-1]`` for ``helix_corpus`` records,
+``meta.answer_format`` for fixture ones), then checks a metric:
+
+``accuracy``  share of answers the corpus graders accept ≥ ``gates.min_task_accuracy``
+``validity``  share of answers that parse in their target format = 100 % ("fully valid")
+
+Every track also has a loss gate: the test completion loss must be below its threshold
+(``gates.general_max_loss``, ``specialist_max_loss`` or ``coordinator_max_loss``).  A gate whose
+group has no test records reports ``NO DATA`` and does not pass.
+
+=========== ================================ ========================================================
+track       gate                             records
+=========== ================================ ========================================================
+general     translation between all formats convert, lcb_encode, lcb_decode, canonicalize,
+                                             handle_notation, translit, translate_*
+general     contract tasks                   contract_build, contract_fields, contract_validate,
+                                             glyph_facts; fixture records of kind ``contract``
+general     primitives, arrays, objects      describe_value, kind_of, handle_table; fixture
+                                             records of kind primitive/array/object
+general     programs                         program_eval, statement_binds, type_of_expr
+ascii       LC-T generation fully valid      answers in LC-T (validity)
+ascii       HLXL tasks                       contract_ascii, contract_sugar, compact_ascii,
+                                             hlx_to_hlxl, lct_mastery, hlxl_eval, hlxl_format,
+                                             nl_to_program, translate_lct_hlxl
+ascii       HLXL-LS tasks                    errors_ascii, hlxl_ls, hlxl_ls_check
+runic       LC-R generation fully valid      answers in LC-R (validity)
+runic       HLX tasks                        glyph_contract, compact_runic, glyph_optimise,
+                                             glyph_facts, lcr_mastery, hlx_eval, hlx_format,
+                                             nl_to_hlx_program, translate_lcr_hlx
+runic       HLX-LS tasks                     errors_runic, hlx_ls, hlx_ls_check
+coordinator routing                          route
+coordinator LC-B tasks                       lcb_encode, lcb_decode, errors_lcb, translate_lct_lcb
+coordinator HLX knowledge                    hlx_facts, handle_table
+=========== ================================ ========================================================
+
+>>> [g.name for g in GATES["ascii"]]
+['LC-T generation fully valid', 'HLXL tasks', 'HLXL-LS tasks']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .config import GateConfig
+
+__all__ = ["Gate", "GATES", "answer_format", "evaluate_gates", "task_accuracy", "loss_threshold"]
+
+_FMTS = ("hlxl", "lct", "lcr")
+_TRANSLATE = frozenset(f"translate_{a}_{b}" for a in _FMTS for b in _FMTS if a != b)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One gate: which test records it covers and which metric must hold on them."""
+
+    name: str
+    tasks: frozenset = field(default_factory=frozenset)
+    kinds: frozenset = field(default_factory=frozenset)     # fixture records: meta.kind
+    formats: frozenset = field(default_factory=frozenset)   # answer format
+    metric: str = "accuracy"                                # accuracy | validity
+
+    def covers(self, record: dict) -> bool:
+        meta = record.get("meta") or {}
+        return (record.get("task") in self.tasks or meta.get("kind") in self.kinds
+                or answer_format(record) in self.formats)
+
+
+def _g(name, tasks=(), kinds=(), formats=(), metric="accuracy") -> Gate:
+    return Gate(name, frozenset(tasks), frozenset(kinds), frozenset(formats), metric)
+
+
+#: Track → its gates (besides the loss gate).  The single mapping of criteria to task families.
+GATES: dict[str, tuple[Gate, ...]] = {
+    "general": (
+        _g("translation between all formats",
+           ("convert", "lcb_encode", "lcb_decode", "canonicalize", "handle_notation", "translit",
+            *_TRANSLATE)),
+        _g("contract tasks", ("contract_build", "contract_fields", "contract_validate",
+                              "glyph_facts"), kinds=("contract",)),
+        _g("primitives, arrays, objects", ("describe_value", "kind_of", "handle_table"),
+           kinds=("primitive", "array", "object")),
+        _g("programs", ("program_eval", "statement_binds", "type_of_expr")),
+    ),
+    "ascii": (
+        _g("LC-T generation fully valid", formats=("lct",), metric="validity"),
+        _g("HLXL tasks", ("contract_ascii", "contract_sugar", "compact_ascii", "hlx_to_hlxl",
+                          "lct_mastery", "hlxl_eval", "hlxl_format", "nl_to_program",
+                          "translate_lct_hlxl")),
+        _g("HLXL-LS tasks", ("errors_ascii", "hlxl_ls", "hlxl_ls_check")),
+    ),
+    "runic": (
+        _g("LC-R generation fully valid", formats=("lcr",), metric="validity"),
+        _g("HLX tasks", ("glyph_contract", "compact_runic", "glyph_optimise", "glyph_facts",
+                         "lcr_mastery", "hlx_eval", "hlx_format", "nl_to_hlx_program",
+                         "translate_lcr_hlx")),
+        _g("HLX-LS tasks", ("errors_runic", "hlx_ls", "hlx_ls_check")),
+    ),
+    "coordinator": (
+        _g("routing", ("route",)),
+        _g("LC-B tasks", ("lcb_encode", "lcb_decode", "errors_lcb", "translate_lct_lcb")),
+        _g("HLX knowledge", ("hlx_facts", "handle_table")),
+    ),
+}
+
+
+def answer_format(record: dict) -> str | None:
+    """The format the answer is written in, for either corpus (None for plain-text answers)."""
+    meta = record.get("meta") or {}
+    if "answer_format" in meta:
+        return meta["answer_format"]
+    formats = meta.get("formats") or []
+    grading = record.get("grading") or {}
+    if grading.get("kind") in ("value", "program", "resolve") and formats:
+        return formats[-1]
+    return None
+
+
+def loss_threshold(track: str, gates: GateConfig) -> float:
+    if track == "general":
+        return gates.general_max_loss
+    if track == "coordinator":
+        return gates.coordinator_max_loss
+    return gates.specialist_max_loss
+
+
+def task_accuracy(rows: list[dict]) -> dict[str, dict]:
+    """Per-task ``n``, ``correct``, ``accuracy`` and ``format_valid`` of graded rows."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        t = out.setdefault(r["task"], {"n": 0, "correct": 0, "parsed": 0})
+        t["n"] += 1
+        t["correct"] += r["grade"]["correct"]
+        t["parsed"] += r["grade"]["parsed"]
+    for t in out.values():
+        t["accuracy"] = t["correct"] / t["n"]
+        t["format_valid"] = t.pop("parsed") / t["n"]
+    return dict(sorted(out.items()))
+
+
+def evaluate_gates(track: str, records: list[dict], rows: list[dict], loss: float,
+                   gates: GateConfig) -> list[dict]:
+    """Every gate of ``track`` on graded test ``rows`` (aligned with ``records``): name, metric,
+    value, threshold, n and status ``PASS`` / ``FAIL`` / ``NO DATA``."""
+    limit = loss_threshold(track, gates)
+    out = [{"gate": "test loss", "metric": "loss", "value": loss, "threshold": limit,
+            "n": len(rows), "status": "PASS" if loss == loss and loss < limit else "FAIL"}]
+    for gate in GATES[track]:
+        picked = [row for rec, row in zip(records, rows, strict=True) if gate.covers(rec)]
+        n = len(picked)
+        if gate.metric == "validity":
+            value = sum(r["grade"]["parsed"] for r in picked) / n if n else None
+            threshold = 1.0
+        else:
+            value = sum(r["grade"]["correct"] for r in picked) / n if n else None
+            threshold = gates.min_task_accuracy
+        status = "NO DATA" if n == 0 else ("PASS" if value >= threshold else "FAIL")
+        out.append({"gate": gate.name, "metric": gate.metric, "value": value,
+                    "threshold": threshold, "n": n, "status": status})
+    return out

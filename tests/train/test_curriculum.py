@@ -1,0 +1,199 @@
+"""The curriculum runner end to end on tiny models: stages, drift actions, gates, final models,
+report, LoRA, the corpus switch and the grader adapter."""
+
+from __future__ import annotations
+
+import doctest
+import json
+
+import pytest
+
+pytest.importorskip("trl")
+
+import helix_train.corpus as corpus_mod  # noqa: E402
+import helix_train.gates as gates_mod  # noqa: E402
+from helix_train import curriculum  # noqa: E402
+from helix_train.config import GateConfig, from_dict, HelixConfig, load_preset, to_dict  # noqa: E402
+from helix_train.graders import grade  # noqa: E402
+
+
+def _config(**over) -> HelixConfig:
+    """The tiny-cpu preset shrunk to seconds: fixture corpus, 1-step epochs, 4 validation answers."""
+    data = to_dict(load_preset("tiny-cpu"))
+    data["name"] = "test"
+    data["model"]["tiny"].update(hidden_size=16, intermediate_size=32)
+    data["training"].update(per_device_train_batch_size=16, logging_steps=1, warmup_steps=0)
+    data["curriculum"].update(general_epochs=1, specialist_epochs=1, coordinator_epochs=1,
+                              checkpoint_every=1)
+    data["watchdog"].update(val_limit=4, max_new_tokens=4, generation_batch_size=8)
+    data["gates"].update(test_limit=6)
+    data["eval"].update(max_new_tokens=4, batch_size=8)
+    data["corpus"] = {"source": "mini", "preset": "fixture", "seed": 0,
+                      "max_records": {"train": 16, "val": 4, "test": 6}}
+    for section, values in over.items():
+        data[section].update(values)
+    return from_dict(HelixConfig, data)
+
+
+def test_full_curriculum_writes_every_deliverable(tmp_path):
+    cfg = _config(curriculum={"models": ["ascii", "coordinator"]})
+    summary = curriculum.run(cfg, tmp_path)
+    assert {m: s["status"] for m, s in summary["models"].items()} == {
+        "qwen3_1_7b_ascii_specialist": "done", "qwen3_1_7b_coordinator": "done"}
+    spec = tmp_path / "models" / "qwen3_1_7b_ascii_specialist"
+    # phase 2 continued from phase 1's result
+    state = json.loads((spec / "specialist" / "state.json").read_text())
+    assert state["attempts"][0]["init"] == "models/qwen3_1_7b_ascii_specialist/general/result"
+    final = spec / "final_model"
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "chat_template.jinja",
+                 "README.md"):
+        assert (final / name).exists(), name
+    card = (final / "README.md").read_text()
+    assert "test loss" in card and "LC-T generation fully valid" in card
+    # per-example test results, per-checkpoint metrics, step logs
+    row = json.loads((spec / "specialist" / "test.jsonl").read_text().splitlines()[0])
+    assert {"prompt", "expected", "answer", "grade"} <= set(row)
+    result = json.loads((spec / "general" / "result.json").read_text())
+    assert [g["gate"] for g in result["gates"]] == [
+        "test loss", "translation between all formats", "contract tasks",
+        "primitives, arrays, objects", "programs"]
+    assert all(g["status"] in ("PASS", "FAIL", "NO DATA") for g in result["gates"])
+    assert (spec / "general" / "attempt-0" / "checkpoint-1" / "watchdog.json").exists()
+    steps = [json.loads(x) for x in (tmp_path / "logs" / "steps.jsonl").read_text().splitlines()]
+    assert {s["phase"] for s in steps} == {"general", "specialist", "coordinator"}
+    # the report
+    from helix_train.report import write_report
+
+    paths = write_report(tmp_path)
+    md = paths["markdown"].read_text()
+    assert "Supervisor summary" in md and "qwen3_1_7b_coordinator" in md
+    assert all(paths[k].stat().st_size > 1000 for k in ("loss", "grades", "tasks"))
+    data = json.loads(paths["json"].read_text())
+    assert len(data["supervisor"]) == 2 and data["stages"][0]["checkpoints"]
+
+
+def test_restarts_are_bounded_then_stop_with_a_failure_report(tmp_path, monkeypatch):
+    """Every checkpoint graded F: restart from the best checkpoint with half the LR, then stop."""
+    import helix_train.watchdog as watchdog
+
+    monkeypatch.setattr(watchdog.rubric, "grade", lambda total: "F")
+    cfg = _config(curriculum={"models": ["ascii"], "general_epochs": 2},
+                  watchdog={"max_restarts": 1})
+    summary = curriculum.run(cfg, tmp_path)
+    model = summary["models"]["qwen3_1_7b_ascii_specialist"]
+    assert model["status"] == "failed"
+    sdir = tmp_path / "models" / "qwen3_1_7b_ascii_specialist" / "general"
+    state = json.loads((sdir / "state.json").read_text())
+    assert state["status"] == "failed" and "restarts" in state["reason"]
+    first, second = state["attempts"]
+    assert second["learning_rate"] == pytest.approx(first["learning_rate"] / 2)
+    assert second["reason"].startswith("restart at epoch 1")
+    assert second["epoch_offset"] == 1.0 and second["epochs"] == 1
+    assert "FAILED" in (sdir / "FAILURE.md").read_text()
+    skipped = json.loads((sdir.parent / "specialist" / "state.json").read_text())
+    assert skipped["status"] == "skipped"
+    assert not (sdir.parent / "final_model").exists()
+
+
+def test_batch_size_intervention_starts_a_new_attempt(tmp_path, monkeypatch):
+    import helix_train.watchdog as watchdog
+
+    monkeypatch.setattr(watchdog.rubric, "grade", lambda total: "D")
+    cfg = _config(curriculum={"models": ["coordinator"], "coordinator_epochs": 2},
+                  watchdog={"intervention": "batch_size", "max_interventions": 1},
+                  training={"per_device_train_batch_size": 4, "method": "lora"})
+    curriculum.run(cfg, tmp_path)
+    state = json.loads((tmp_path / "models" / "qwen3_1_7b_coordinator" / "coordinator" /
+                        "state.json").read_text())
+    assert [a["batch_size"] for a in state["attempts"]] == [4, 8]
+    assert state["status"] == "failed" and "interventions" in state["reason"]
+
+
+def test_lora_trains_adapters_and_saves_merged_weights(tmp_path):
+    cfg = _config(curriculum={"models": ["coordinator"]}, training={"method": "lora"})
+    summary = curriculum.run(cfg, tmp_path)
+    assert summary["models"]["qwen3_1_7b_coordinator"]["status"] == "done"
+    ckpt = tmp_path / "models/qwen3_1_7b_coordinator/coordinator/attempt-0/checkpoint-1"
+    assert (ckpt / "adapter_model.safetensors").exists()
+    final = tmp_path / "models/qwen3_1_7b_coordinator/final_model"
+    assert (final / "model.safetensors").exists() and not (final / "adapter_config.json").exists()
+    from safetensors.torch import load_file
+
+    from helix_train.modeling import build_tiny_model, load_tokenizer
+
+    weights = load_file(final / "model.safetensors")
+    base = build_tiny_model(load_tokenizer(), cfg.model.tiny, seed=0).state_dict()
+    q = "model.layers.0.self_attn.q_proj.weight"
+    assert not (weights[q] == base[q]).all()  # the merged LoRA update changed q_proj
+
+
+def test_parallel_is_refused_clearly_without_gpus(tmp_path):
+    from click.testing import CliRunner
+
+    from helix_train.cli import main
+
+    result = CliRunner().invoke(main, ["run", "--preset", "tiny-cpu", "--out", str(tmp_path / "r"),
+                                       "--parallel"])
+    assert result.exit_code == 2
+    assert "needs at least 2 visible GPUs" in result.output
+
+
+# ----------------------------------------------------------------------------- gates and corpus
+
+def test_gate_table_covers_every_corpus_family():
+    corpus = pytest.importorskip("helix_corpus")
+    for track, gates in gates_mod.GATES.items():
+        for name in corpus.families_of(track):
+            rec = {"task": name, "meta": {"formats": []}, "grading": {"kind": "exact"}}
+            assert any(g.covers(rec) for g in gates), f"{track}: `{name}` has no gate"
+
+
+@pytest.mark.parametrize("parsed,correct,status", [
+    ([1, 1], [1, 1], ["PASS", "PASS", "PASS", "NO DATA"]),
+    ([1, 0], [1, 0], ["PASS", "FAIL", "FAIL", "NO DATA"]),
+    ([1, 1], [0, 0], ["PASS", "PASS", "FAIL", "NO DATA"]),
+])
+def test_evaluate_gates(parsed, correct, status):
+    recs = [{"task": "lct_mastery", "meta": {"formats": ["hlxl", "lct"]},
+             "grading": {"kind": "value"}},
+            {"task": "lct_mastery", "meta": {"formats": ["hlxl", "lct"]},
+             "grading": {"kind": "value"}}]
+    rows = [{"task": r["task"], "grade": {"parsed": bool(p), "correct": bool(c)}}
+            for r, p, c in zip(recs, parsed, correct)]
+    out = gates_mod.evaluate_gates("ascii", recs, rows, 0.1, GateConfig())
+    assert [g["status"] for g in out] == status
+    assert out[0]["gate"] == "test loss"
+
+
+def test_prepare_corpus_builds_filtered_helix_corpus(tmp_path, tokenizer):
+    helix_corpus = pytest.importorskip("helix_corpus")
+    cfg = _config(curriculum={"models": ["coordinator"]})
+    cfg.corpus = from_dict(type(cfg.corpus), {
+        "source": "helix_corpus", "sizes": {"train": 60, "val": 20, "test": 20},
+        "tasks": {"coordinator": ["route"]}, "max_answer_tokens": 4,
+        "max_records": {"train": 10}})
+    out = corpus_mod.prepare_corpus(cfg, tmp_path, tokenizer=tokenizer)
+    rows = [json.loads(x) for x in (out / "coordinator" / "train.jsonl").read_text().splitlines()]
+    assert len(rows) == 10 and {r["task"] for r in rows} == {"route"}
+    assert (out / "coordinator" / "manifest.json").exists() and (out / "BUILD.json").exists()
+    # the grader adapter grades helix_corpus records with their family's grader
+    r = rows[0]
+    answer = r["completion"][0]["content"]
+    assert grade(r, answer).correct and not grade(r, "nonsense").correct
+    assert grade(r, answer) == grade(r, answer)
+    assert helix_corpus.grade_record(r, "nonsense").correct is False
+
+
+def test_prepare_corpus_says_what_to_fix_when_filtering_leaves_nothing(tmp_path, tokenizer):
+    pytest.importorskip("helix_corpus")
+    cfg = _config(curriculum={"models": ["coordinator"]})
+    cfg.corpus = from_dict(type(cfg.corpus), {
+        "source": "helix_corpus", "sizes": {"train": 20, "val": 10, "test": 10},
+        "tasks": {"coordinator": ["no_such_family"]}})
+    with pytest.raises(ValueError, match="no `train` records left after filtering"):
+        corpus_mod.prepare_corpus(cfg, tmp_path, tokenizer=tokenizer)
+
+
+@pytest.mark.parametrize("module", [corpus_mod, gates_mod])
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0
