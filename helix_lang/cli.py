@@ -364,5 +364,19 @@ def demo(directory: str) -> None:
     click.echo("all examples agree")
 
 
+@main.command()
+def lsp() -> None:
+    """Run the HLXL/HLX language server on stdin/stdout (LSP; see docs/language-service.md).
+
+    Needs the `lsp` extra (pygls).  Example (Neovim): cmd = { "helix-lang", "lsp" }
+    """
+    try:
+        from .lsp import main as serve
+    except ImportError as e:  # pragma: no cover - depends on the installed extras
+        raise click.ClickException(f"the language server needs pygls: pip install "
+                                   f"'helix-hlx[lsp]' ({e})")
+    serve()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

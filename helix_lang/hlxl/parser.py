@@ -63,37 +63,61 @@ def comments_of(text: str) -> tuple[A.Comment, ...]:
     return tuple(out)
 
 
-def _parse_hlxl(text: str, check_order: bool) -> A.File:
-    check_brackets(text)
+def _first(errors) -> HLXError:
+    return min(errors, key=lambda e: (e.line, e.column))
+
+
+def _parse_hlxl(text: str, check_order: bool) -> tuple[A.File, list[HLXError]]:
+    """Parse HLXL text; raise the first syntax error (the bracket-depth rule counts as one, in
+    text order), return the AST and the literal errors collected on the way."""
+    try:
+        check_brackets(text)
+        too_deep = None
+    except HLXError as e:
+        too_deep = e
     transformer = HlxlToAst if check_order else HlxlToAstUnordered
     lark = parser("hlxl", start="file", transformer=transformer, postlex=HlxlPostLex)
     syntax.reset()
     try:
         tree = lark.parse(text)
     except UnexpectedInput as e:
-        raise syntax_error(e, text, lark) from None
-    errors = syntax.literal_errors()
-    if errors:
-        raise min(errors, key=lambda e: (e.line, e.column))
-    return A.File(tree.tables, tree.program, comments_of(text), tree.span)
+        err = syntax_error(e, text, lark)
+        raise (err if too_deep is None else _first([err, too_deep])) from None
+    except HLXError as e:  # raised by the post-lexer
+        raise (e if too_deep is None else _first([e, too_deep])) from None
+    if too_deep is not None:
+        raise too_deep
+    return A.File(tree.tables, tree.program, comments_of(text), tree.span), syntax.literal_errors()
+
+
+def _parse(text: str, track: str, check_order: bool) -> tuple[A.File, list[HLXError], object]:
+    """(AST, literal errors in the coordinates of ``text``, HLXL→text position mapping)."""
+    if track == "hlxl":
+        f, errors = _parse_hlxl(text, check_order)
+        return f, errors, None
+    if track != "hlx":
+        raise ValueError(f"track must be `hlxl` or `hlx`, not `{track}`")
+    check_hlx(text)
+    back = translit(text, "hlxl").inverse()
+
+    def moved(e: HLXError) -> HLXError:
+        return e if e.line is None else e.moved(*back.position(e.line, e.column))
+
+    try:
+        f, errors = _parse_hlxl(back.src, check_order)
+    except HLXError as e:
+        raise moved(e) from None
+    return f, [moved(e) for e in errors], moved
 
 
 def parse_program(text: str, *, track: str = "hlxl", check_order: bool = True) -> A.File:
     """Parse a program of the ``hlxl`` or ``hlx`` track into an AST (positions are HLXL ones;
-    use :func:`helix_lang.translit.translit` to map them for HLX)."""
-    if track == "hlxl":
-        return _parse_hlxl(text, check_order)
-    if track != "hlx":
-        raise ValueError(f"track must be `hlxl` or `hlx`, not `{track}`")
-    check_hlx(text)
-    mapping = translit(text, "hlxl")
-    try:
-        return _parse_hlxl(mapping.dst, check_order)
-    except HLXError as e:
-        if e.line is None:
-            raise
-        line, col = mapping.inverse().position(e.line, e.column)
-        raise e.moved(line, col) from None
+    use :func:`helix_lang.translit.translit` to map them for HLX).  Raises the first syntax
+    error, else the first literal error, in text order."""
+    f, errors, _ = _parse(text, track, check_order)
+    if errors:
+        raise _first(errors)
+    return f
 
 
 # ------------------------------------------------------------------------ load-time rules
@@ -150,13 +174,12 @@ def load_errors(f: A.File) -> list[HLXError]:
 
 
 def load(text: str, *, track: str = "hlxl") -> A.File:
-    """Parse and apply the load-time rules; raise the first error in text order."""
-    f = parse_program(text, track=track)
-    errors = load_errors(f)
-    if errors:
-        err = min(errors, key=lambda e: (e.line, e.column))
-        if track == "hlx":
-            line, col = translit(text, "hlxl").inverse().position(err.line, err.column)
-            err = err.moved(line, col)
-        raise err
+    """Parse and apply the load-time rules (§10.3); raise the first syntax error, else the
+    load error (literal rules included) with the smallest position."""
+    f, errors, moved = _parse(text, track, True)
+    later = load_errors(f)
+    if moved is not None:
+        later = [moved(e) for e in later]
+    if errors or later:
+        raise _first(errors + later)
     return f

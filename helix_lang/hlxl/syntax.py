@@ -34,6 +34,7 @@ KEYWORD_TYPES.update({op: op.replace(".", "_").upper() for op in LSOPS})
 _TABLE_OPS = frozenset(("LS_COLLAPSE", "LS_RESOLVE", "LS_SNAPSHOT"))
 
 _state = threading.local()
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def collect(err: HLXError) -> None:
@@ -57,7 +58,16 @@ class HlxlPostLex(PostLex):
     def process(self, stream):
         tables: set[str] = set()
         prev = prev2 = None
+        last = None
         for tok in stream:
+            if (last is not None and tok.start_pos == last.end_pos
+                    and last.value[-1] in _WORD_CHARS and tok.value[0] in _WORD_CHARS):
+                # `programp`, `blockmain`, `1x`: the contextual lexer split one word in two
+                raise HLXError("E_LC_PARSE",
+                               f"`{last.value}{tok.value}` is not a token here; separate the "
+                               f"words with a space", line=last.line, column=last.column,
+                               end_column=tok.end_column)
+            last = tok
             if tok.type == "IDENT" or tok.type == "TABLEREF":
                 v = tok.value
                 kw = KEYWORD_TYPES.get(v)
