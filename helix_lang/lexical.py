@@ -20,7 +20,7 @@ from .values import INT_MAX, INT_MIN, check_float, nfc
 
 __all__ = [
     "RESERVED", "IDENT_RE", "parse_number", "format_float", "unquote", "quote", "parse_hex",
-    "parse_bstring", "bare_key_ok",
+    "parse_bstring", "bare_key_ok", "shown",
 ]
 
 #: HLXL reserved words (§10.1); a map key equal to one is printed quoted in HLXL and HLX.
@@ -30,6 +30,18 @@ RESERVED = frozenset(
 )
 IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _HEX_RE = re.compile(r"(?:[0-9a-f]{2})*\Z")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """``text`` for an error message: control characters (LF included) written as escapes, so
+    that a message is always one line (``render`` prints it above the source line)."""
+    if _CONTROL_RE.search(text) is None:
+        return text
+    return _CONTROL_RE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _err(code: str, message: str, line: int | None, column: int | None, width: int = 1) -> HLXError:
@@ -78,6 +90,7 @@ def format_float(x: float) -> str:
 
 
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
+_ESCAPE_RE = re.compile(r'\\(?:(["\\nrt])|u\{([0-9A-Fa-f]{1,6})\})?')
 
 
 def _is_control(ch: str) -> bool:
@@ -88,44 +101,60 @@ def _is_control(ch: str) -> bool:
 def unquote(token: str, line: int | None = None, column: int | None = None) -> str:
     """Decode a string token ``"…"`` (quotes included) per §4.2 and NFC-normalise it.
 
-    The grammar already rejected raw control characters, raw surrogates and an unterminated
-    string; here unknown and malformed escapes raise ``E_INVALID_ESCAPE`` at the backslash.
+    The grammar already rejected raw control characters and an unterminated string; here a raw
+    surrogate raises ``E_LC_PARSE`` at its position, and unknown and malformed escapes raise
+    ``E_INVALID_ESCAPE`` at the backslash.
     """
     body = token[1:-1]
+    if not body.isascii():
+        # The grammars' STRING terminal cannot exclude surrogates (llguidance's regexes work on
+        # UTF-8, where they do not exist), so a raw surrogate is rejected here (§4.2).
+        bad = _SURROGATE_RE.search(body)
+        if bad is not None:
+            raise _err("E_LC_PARSE", f"a string cannot contain the raw surrogate "
+                       f"U+{ord(bad.group()):04X}", line,
+                       None if column is None else column + 1 + bad.start())
     if "\\" not in body:
         return nfc(body)
     out = []
-    i, n = 0, len(body)
-    while i < n:
-        ch = body[i]
-        if ch != "\\":
-            out.append(ch)
-            i += 1
-            continue
-        nxt = body[i + 1] if i + 1 < n else ""
-        col = None if column is None else column + 1 + i
-        if nxt in _ESCAPES:
-            out.append(_ESCAPES[nxt])
-            i += 2
-            continue
-        if nxt == "u":
-            m = re.match(r"\{([0-9A-Fa-f]{1,6})\}", body[i + 2:])
-            if m:
-                cp = int(m.group(1), 16)
-                if cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF:
-                    out.append(chr(cp))
-                    i += 2 + m.end()
-                    continue
-            raise _err("E_INVALID_ESCAPE",
-                       f"`\\u{{…}}` needs 1–6 hex digits naming a scalar value ≤ U+10FFFF, "
-                       f"not a surrogate (got `{body[i:i + 12]}`)", line, col, 2)
-        raise _err("E_INVALID_ESCAPE",
-                   f"unknown escape `\\{nxt}`; use one of \\\" \\\\ \\n \\r \\t \\u{{H}}",
-                   line, col, 2)
+    pos = 0
+    # Each match starts at a backslash, left to right: a valid escape, or just the backslash
+    # (an invalid escape: the first one in the text is reported).
+    for m in _ESCAPE_RE.finditer(body):
+        i = m.start()
+        simple = m.group(1)
+        if simple is not None:
+            decoded = _ESCAPES[simple]
+        else:
+            digits = m.group(2)
+            cp = -1 if digits is None else int(digits, 16)
+            if not 0 <= cp <= 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
+                col = None if column is None else column + 1 + i
+                nxt = body[i + 1:i + 2]
+                if nxt == "u":
+                    raise _err("E_INVALID_ESCAPE",
+                               f"`\\u{{…}}` needs 1–6 hex digits naming a scalar value ≤ "
+                               f"U+10FFFF, not a surrogate (got `{body[i:i + 12]}`)", line, col, 2)
+                raise _err("E_INVALID_ESCAPE",
+                           f"unknown escape `\\{nxt}`; use one of \\\" \\\\ \\n \\r \\t \\u{{H}}",
+                           line, col, 2)
+            decoded = chr(cp)
+        out.append(body[pos:i])
+        out.append(decoded)
+        pos = m.end()
+    out.append(body[pos:])
     return nfc("".join(out))
 
 
-_QUOTE_CACHE: dict[tuple[str, bool], str] = {}
+_QUOTE_SIMPLE = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: Characters a string token must escape: LC-T (pure ASCII output) and the raw-Unicode formats.
+_QUOTE_ASCII_RE = re.compile('["\\\\\x00-\x1f\x7f-\U0010ffff]')
+_QUOTE_RAW_RE = re.compile('["\\\\\x00-\x1f\x7f-\x9f]')
+
+
+def _escape_char(m: re.Match) -> str:
+    ch = m.group()
+    return _QUOTE_SIMPLE.get(ch) or f"\\u{{{ord(ch):x}}}"
 
 
 def quote(s: str, *, ascii_only: bool) -> str:
@@ -133,32 +162,14 @@ def quote(s: str, *, ascii_only: bool) -> str:
     safe = s.isascii() if ascii_only else True
     if safe and s.isprintable() and '"' not in s and "\\" not in s:
         return f'"{s}"'
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif o < 0x20 or 0x7F <= o <= 0x9F or (ascii_only and o > 0x7E):
-            out.append(f"\\u{{{o:x}}}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return '"' + (_QUOTE_ASCII_RE if ascii_only else _QUOTE_RAW_RE).sub(_escape_char, s) + '"'
 
 
 def parse_hex(digits: str, line: int | None = None, column: int | None = None) -> bytes:
     """Decode the hex run of ``#…``, ``⊠…`` or ``x"…"``: lowercase, even length (§4.3)."""
     if not _HEX_RE.match(digits):
         raise _err("E_INVALID_HEX",
-                   f"bytes must be lowercase hex digits of even length, got `{digits[:40]}`",
+                   f"bytes must be lowercase hex digits of even length, got `{shown(digits[:40])}`",
                    line, column, max(1, len(digits)))
     return bytes.fromhex(digits)
 

@@ -14,6 +14,7 @@ HLXL text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .errors import HLXError, line_col, offset_of
@@ -33,37 +34,50 @@ _FROM_GLYPH = {v: k for k, v in GLYPHS.items()}
 _WORD_GLYPH_CHARS = frozenset(WORD_GLYPHS.values())
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+#: Any glyph of §8.1 (each is one code point).
+_GLYPH_RE = re.compile("[" + "".join(re.escape(g) for g in _FROM_GLYPH) + "]")
+#: Everything in HLX code that :func:`check_hlx` can reject: `&` and `|`, a `⟁` without a name,
+#: any other non-ASCII character, and an identifier word (also `ls.word`) that is a keyword.
+#: Code without any of these is valid, and the character-by-character scan is skipped.
+_HLX_SUSPECT_RE = re.compile(
+    r"[&|]|⟁(?![A-Za-z0-9_])|[^\x00-\x7f⟁]|(?<![A-Za-z0-9_])(?:"
+    + "|".join(re.escape(w) for w in sorted(WORD_GLYPHS, key=len, reverse=True))
+    + r")(?![A-Za-z0-9_])")
+
+
+#: A string (to its closing quote, or to the end of the text, a backslash always taking the next
+#: character with it), a line comment (to the LF) or a block comment (through `*/`, or to the end).
+_NON_CODE_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)
 
 
 def segments(text: str):
     """Split text into ``(kind, start, end)`` with kind ``code``, ``string`` or ``comment`` (§8.2)."""
-    i, n = 0, len(text)
-    code_start = 0
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            end = min(j + 1, n)
-            kind = "string"
-        elif ch == "/" and text.startswith("//", i):
-            j = text.find("\n", i)
-            end = n if j < 0 else j
-            kind = "comment"
-        elif ch == "/" and text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            end = n if j < 0 else j + 2
-            kind = "comment"
-        else:
-            i += 1
-            continue
-        if code_start < i:
-            yield "code", code_start, i
-        yield kind, i, end
-        i = code_start = end
-    if code_start < n:
-        yield "code", code_start, n
+    return iter(_segment_list(text))
+
+
+_last_segments: tuple[str, tuple] = ("", ())
+
+
+def _segment_list(text: str) -> tuple:
+    """The segments of ``text`` as a tuple; the last answer is kept, because parsing HLX asks
+    twice in a row (validity check, then transliteration)."""
+    global _last_segments
+    last_text, last = _last_segments
+    if last_text is text or last_text == text:
+        return last
+    out = []
+    pos = 0
+    for m in _NON_CODE_RE.finditer(text):
+        start, end = m.span()
+        if pos < start:
+            out.append(("code", pos, start))
+        out.append(("string" if text[start] == '"' else "comment", start, end))
+        pos = end
+    if pos < len(text):
+        out.append(("code", pos, len(text)))
+    result = tuple(out)
+    _last_segments = (text, result)
+    return result
 
 
 @dataclass
@@ -144,24 +158,30 @@ def _to_hlx(text: str) -> Mapping:
 
 
 def _to_hlxl(text: str) -> Mapping:
+    if _GLYPH_RE.search(text) is None:
+        return Mapping(text, text, [])  # no glyph anywhere: nothing to replace
     out: list[str] = []
     subs = []
-    pos = 0
-    for kind, start, end in segments(text):
+    pos = 0  # length of the output so far
+    for kind, start, end in _segment_list(text):
         if kind != "code":
             out.append(text[start:end])
             pos += end - start
             continue
-        for i in range(start, end):
-            ch = text[i]
-            word = _FROM_GLYPH.get(ch)
-            if word is None:
-                out.append(ch)
-                pos += 1
-            else:
-                subs.append((i, i + 1, pos, pos + len(word)))
-                out.append(word)
-                pos += len(word)
+        last = start
+        for m in _GLYPH_RE.finditer(text, start, end):
+            i = m.start()
+            if last < i:
+                out.append(text[last:i])
+                pos += i - last
+            word = _FROM_GLYPH[m.group()]
+            subs.append((i, i + 1, pos, pos + len(word)))
+            out.append(word)
+            pos += len(word)
+            last = i + 1
+        if last < end:
+            out.append(text[last:end])
+            pos += end - last
     return Mapping(text, "".join(out), subs)
 
 
@@ -191,9 +211,12 @@ def _err(text: str, i: int, code: str, message: str, width: int = 1) -> HLXError
 
 def check_hlx(text: str) -> None:
     """Raise the first HLX lexical-validity error of §8.3 in text order, at its HLX position."""
-    for kind, start, end in segments(text):
-        if kind != "code":
-            continue
+    if _HLX_SUSPECT_RE.search(text) is None:
+        return  # nothing anywhere that the scan below could object to
+    code = [(start, end) for kind, start, end in _segment_list(text) if kind == "code"]
+    if not any(_HLX_SUSPECT_RE.search(text, start, end) for start, end in code):
+        return  # nothing in the code that the scan below could object to
+    for start, end in code:
         i = start
         while i < end:
             ch = text[i]

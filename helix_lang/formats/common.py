@@ -9,7 +9,8 @@ from lark import Token
 from lark.exceptions import UnexpectedInput
 
 from ..errors import HLXError
-from ..lexical import bare_key_ok, parse_uint, unquote
+from ..grammar import syntax_error
+from ..lexical import bare_key_ok, parse_uint, shown, unquote
 from ..values import CONTRACT_ID_MAX, FIELD_INDEX_MAX, MAX_DEPTH, Contract, depth
 
 __all__ = ["decode_key", "build_map", "build_contract", "check_value_depth", "run_parser"]
@@ -33,7 +34,7 @@ def build_map(pairs: Iterable[tuple[Token, Any]], *, hlxl: bool) -> dict:
     for tok, value in pairs:
         key = decode_key(tok, hlxl=hlxl)
         if key in out:
-            raise HLXError("E_DUPLICATE_KEY", f"map key `{key}` appears twice (after NFC)",
+            raise HLXError("E_DUPLICATE_KEY", f"map key `{shown(key)}` appears twice (after NFC)",
                            line=tok.line, column=tok.column,
                            end_column=tok.column + len(tok.value))
         out[key] = value
@@ -70,10 +71,16 @@ def check_value_depth(text: str, value: Any, openers: str, locate: Callable[[str
                       ) -> None:
     """Raise ``E_DEPTH_EXCEEDED`` for a parsed value deeper than 64.
 
-    Cheap in the common case: a value cannot be deeper than the number of opening tokens.
+    Cheap in the common case: a value cannot be deeper than the number of opening tokens (each
+    opener is one character, so a text of at most 64 characters never needs counting).
     ``locate`` finds the line/column of the 65th nested opener for the message.
     """
-    if sum(text.count(o) for o in openers) <= MAX_DEPTH:
+    if len(text) <= MAX_DEPTH:
+        return
+    count = 0
+    for o in openers:
+        count += text.count(o)
+    if count <= MAX_DEPTH:
         return
     if depth(value) > MAX_DEPTH:
         line, col = locate(text)
@@ -84,9 +91,7 @@ def check_value_depth(text: str, value: Any, openers: str, locate: Callable[[str
 
 def run_parser(lark, text: str, glyphs: frozenset[str] | None = None):
     """Parse, translating Lark's exceptions into :class:`HLXError`."""
-    from ..grammar import syntax_error
-
     try:
-        return lark.parse(text)
+        return getattr(lark, "_hlx_parse", lark.parse)(text)
     except UnexpectedInput as e:
         raise syntax_error(e, text, lark, glyphs) from None

@@ -11,75 +11,102 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lark import Transformer, v_args
-
 from .. import lexical
 from ..contracts import REGISTRY
 from ..errors import HLXError, line_col
-from ..grammar import parser
-from ..hlxl.syntax import HlxlPostLex
+from ..grammar import callback_parser
+from ..hlxl.syntax import KEYWORD_TYPES, LSOPS
+from ..lexical import parse_hex, parse_number, unquote
 from ..translit import segments
 from ..values import MAX_DEPTH, Contract, Handle
-from .common import build_contract, build_map, check_value_depth, contract_id, field_index, run_parser
+from .common import (
+    build_contract,
+    build_map,
+    check_value_depth,
+    contract_id,
+    field_index,
+    run_parser,
+)
 
 __all__ = ["parse", "dump", "dump_with"]
 
 
-@v_args(inline=True)
-class HlxlValueToValue(Transformer):
-    """Builds values from the ``value_literal`` rule while the LALR parser reduces."""
+class HlxlValueToValue:
+    """Builds values from the ``value_literal`` rule while the LALR parser reduces.
 
-    def value_literal(self, v):
-        return v
+    Plain Lark parser callbacks: each method receives the list of the rule's kept children (the
+    named bracket tokens included).  ``IDENT`` is a terminal callback, run when the parser
+    shifts a map key or entry name.
+    """
 
-    def vnumber(self, tok):
-        return lexical.parse_number(tok.value, tok.line, tok.column)
+    def IDENT(self, tok):  # noqa: N802 - Lark calls terminal callbacks by terminal name
+        v = tok.value
+        if v == "ls" or v.startswith("ls."):  # what HlxlPostLex reports for these words
+            raise HLXError(
+                "E_LC_PARSE",
+                f"`{v}` is not a latent-space operation; use one of "
+                + ", ".join(f"`{op}`" for op in LSOPS),
+                line=tok.line, column=tok.column, end_column=tok.end_column)
+        return tok
 
-    def vstring(self, tok):
-        return lexical.unquote(tok.value, tok.line, tok.column)
+    def value_literal(self, c):
+        return c[0]
 
-    def vbytes(self, tok):
+    def vnumber(self, c):
+        tok = c[0]
+        return parse_number(tok.value, tok.line, tok.column)
+
+    def vstring(self, c):
+        tok = c[0]
+        return unquote(tok.value, tok.line, tok.column)
+
+    def vbytes(self, c):
+        tok = c[0]
         if tok.value[0] == "x":
-            return lexical.parse_hex(tok.value[2:-1], tok.line, tok.column + 2)
+            return parse_hex(tok.value[2:-1], tok.line, tok.column + 2)
         return lexical.parse_bstring(tok.value, tok.line, tok.column)
 
-    def vhandle(self, tok):
-        return Handle(tok.value[3:])
+    def vhandle(self, c):
+        return Handle(c[0].value[3:])
 
-    def vnull(self, _tok):
+    def vnull(self, _c):
         return None
 
-    def vtrue(self, _tok):
+    def vtrue(self, _c):
         return True
 
-    def vfalse(self, _tok):
+    def vfalse(self, _c):
         return False
 
-    def varray(self, _lsqb, *rest):
-        return rest[:-1]
+    def varray(self, c):  # LSQB value* RSQB
+        return tuple(c[1:-1])
 
-    def vpair(self, key, value):
-        return key, value
+    def vpair(self, c):
+        return c[0], c[1]
 
-    def vmap(self, _lbrace, *rest):
-        return build_map(rest[:-1], hlxl=True)
+    def vmap(self, c):  # LBRACE vpair* RBRACE
+        return build_map(c[1:-1], hlxl=True)
 
-    def vfield(self, tok, value):
-        return field_index(tok.value[1:], tok, tok.column + 1), tok, value
+    def vfield(self, c):
+        tok = c[0]
+        return field_index(tok.value[1:], tok, tok.column + 1), tok, c[1]
 
-    def vcontract(self, _lbrace, id_tok, _lb2, *rest):
-        return build_contract(contract_id(id_tok.value, id_tok), rest[:-2])
+    def vcontract(self, c):  # LBRACE UINT LBRACE vfield* RBRACE RBRACE
+        id_tok = c[1]
+        return build_contract(contract_id(id_tok.value, id_tok), c[3:-2])
 
-    def ventry(self, label, value):
+    def ventry(self, c):
+        label = c[0]
         if label.type == "FIELD":
-            return self.vfield(label, value)
-        return None, label, value  # a name, resolved by `vnamed`
+            return self.vfield(c)
+        return None, label, c[1]  # a name, resolved by `vnamed`
 
-    def vnamed(self, _kw, id_tok, _lbrace, *rest):
+    def vnamed(self, c):  # CONTRACT UINT LBRACE ventry* RBRACE
+        id_tok = c[1]
         cid = contract_id(id_tok.value, id_tok)
         spec = REGISTRY.get(cid)
         fields = []
-        for index, tok, value in rest[:-1]:
+        for index, tok, value in c[3:-1]:
             if index is None:
                 name = lexical.unquote(tok.value, tok.line, tok.column) \
                     if tok.type == "STRING" else tok.value
@@ -87,11 +114,27 @@ class HlxlValueToValue(Transformer):
                 if fs is None:
                     where = f"contract {cid} {spec.name}" if spec else f"unregistered contract {cid}"
                     raise HLXError("E_CONTRACT_UNKNOWN_FIELD",
-                                   f"{where} has no field named `{name}`", line=tok.line,
-                                   column=tok.column, end_column=tok.end_column)
+                                   f"{where} has no field named `{lexical.shown(name)}`",
+                                   line=tok.line, column=tok.column, end_column=tok.end_column)
                 index = fs.index
             fields.append((index, tok, value))
         return build_contract(cid, fields)
+
+
+def _retype_keyword(tok):
+    """Lexer callback for IDENT: a reserved word becomes its keyword terminal (as the program
+    post-lexer does), so that the parser rejects it as a key with a syntax error (§10.1)."""
+    kw = KEYWORD_TYPES.get(tok.value)
+    if kw is not None:
+        tok.type = kw
+    return tok
+
+
+#: Value literals need only the stateless part of :class:`HlxlPostLex` (no ``latent table``
+#: declarations, so no TABLEREF): retyping reserved words, done by a lexer callback (which,
+#: unlike a post-lexer, also runs under lark-cython), and rejecting ``ls.…`` words, done by
+#: the ``IDENT`` terminal callback of :class:`HlxlValueToValue`.
+_LEXER_CALLBACKS = (("IDENT", _retype_keyword),)
 
 
 _CONTRACT_INNER = re.compile(r"\{\s*\d+\s*:\s*\{")
@@ -125,15 +168,22 @@ def locate_too_deep(text: str) -> tuple[int, int]:
 
 def parse(text: str) -> Any:
     """Parse an HLXL value literal into a value; raise :class:`HLXError` on any defect."""
-    lark = parser("hlxl", start="value_literal", transformer=HlxlValueToValue,
-                  postlex=HlxlPostLex)
+    lark = callback_parser("hlxl", "value_literal", HlxlValueToValue, _LEXER_CALLBACKS)
     value = run_parser(lark, text)
     check_value_depth(text, value, "[{", locate_too_deep)
     return value
 
 
+_KEY_TEXT: dict[str, str] = {}  # key → its spelling (bare or quoted), for the first 4096 keys
+
+
 def _key(k: str) -> str:
-    return k if lexical.bare_key_ok(k, hlxl=True) else lexical.quote(k, ascii_only=False)
+    text = _KEY_TEXT.get(k)
+    if text is None:
+        text = k if lexical.bare_key_ok(k, hlxl=True) else lexical.quote(k, ascii_only=False)
+        if len(_KEY_TEXT) < 4096:
+            _KEY_TEXT[k] = text
+    return text
 
 
 def _too_deep() -> HLXError:

@@ -569,6 +569,9 @@ def _join(tokens: list) -> bytes:
     return bytes.fromhex("".join([tok.value for tok in tokens]))
 
 
+_WELL_FORMED = re.compile(r"[ \t\r\n]*(?:[0-9A-Fa-f]{2}(?:[ \t\r\n]+[0-9A-Fa-f]{2})*[ \t\r\n]*)?\Z")
+
+
 def from_hex(text: str) -> bytes:
     """Bytes of the hex display form: any whitespace between bytes, either case of digits.
 
@@ -588,6 +591,13 @@ def parse(text: str) -> Any:
     A decoding error keeps its byte ``offset`` and also gets the line/column of that byte's
     token (or of the end of the text when the input ended too early).
     """
+    if _WELL_FORMED.match(text):
+        # Fast path: the text is exactly what lcb_hex.lark accepts with valid tokens, so the
+        # bytes are `bytes.fromhex` of it.  Errors take the grammar path for their positions.
+        try:
+            return decode(bytes.fromhex(text))
+        except HLXError:
+            pass
     tokens = _tokens(text)
     data = _join(tokens)
     try:

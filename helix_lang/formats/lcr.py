@@ -16,13 +16,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lark import Transformer, v_args
-
 from .. import lexical
 from ..errors import HLXError, line_col
 from ..grammar import parser
+from ..lexical import parse_hex, parse_number, unquote
 from ..values import MAX_DEPTH, Contract, Handle
-from .common import build_contract, build_map, check_value_depth, contract_id, field_index, run_parser
+from .common import (
+    build_contract,
+    build_map,
+    check_value_depth,
+    contract_id,
+    field_index,
+    run_parser,
+)
 
 __all__ = ["parse", "dump", "GLYPHS"]
 
@@ -30,49 +36,55 @@ __all__ = ["parse", "dump", "GLYPHS"]
 GLYPHS = frozenset("∅⊤⊥⊠⟁🜊🜁🜂🜃🜄◇◆")
 
 
-@v_args(inline=True)
-class LcrToValue(Transformer):
-    """Builds values while the LALR parser reduces (no intermediate tree)."""
+class LcrToValue:
+    """Builds values while the LALR parser reduces (no intermediate tree).
 
-    def start(self, v):
-        return v
+    Plain Lark parser callbacks: each method receives the list of the rule's kept children.
+    """
 
-    def null(self):
+    def start(self, c):
+        return c[0]
+
+    def null(self, _c):
         return None
 
-    def true(self):
+    def true(self, _c):
         return True
 
-    def false(self):
+    def false(self, _c):
         return False
 
-    def number(self, tok):
-        return lexical.parse_number(tok.value, tok.line, tok.column)
+    def number(self, c):
+        tok = c[0]
+        return parse_number(tok.value, tok.line, tok.column)
 
-    def string(self, tok):
-        return lexical.unquote(tok.value, tok.line, tok.column)
+    def string(self, c):
+        tok = c[0]
+        return unquote(tok.value, tok.line, tok.column)
 
-    def bytes(self, tok):
-        return lexical.parse_hex(tok.value[1:], tok.line, tok.column + 1)
+    def bytes(self, c):
+        tok = c[0]
+        return parse_hex(tok.value[1:], tok.line, tok.column + 1)
 
-    def handle(self, tok):
-        return Handle(tok.value[1:])
+    def handle(self, c):
+        return Handle(c[0].value[1:])
 
-    def array(self, *items):
-        return items
+    def array(self, c):
+        return tuple(c)
 
-    def pair(self, key, value):
-        return key, value
+    def pair(self, c):
+        return c[0], c[1]
 
-    def map(self, *pairs):
-        return build_map(pairs, hlxl=False)
+    def map(self, c):
+        return build_map(c, hlxl=False)
 
-    def contract(self, start, *rest):
+    def contract(self, c):  # CSTART (FIELD value)*
+        start = c[0]
         cid = contract_id(start.value[1:], start, start.column + 1)
         fields = []
-        for i in range(0, len(rest), 2):
-            tok = rest[i]
-            fields.append((field_index(tok.value[1:-1], tok, tok.column + 1), tok, rest[i + 1]))
+        for i in range(1, len(c), 2):
+            tok = c[i]
+            fields.append((field_index(tok.value[1:-1], tok, tok.column + 1), tok, c[i + 1]))
         return build_contract(cid, fields)
 
 
@@ -93,13 +105,21 @@ def _locate_too_deep(text: str) -> tuple[int, int]:
 
 def parse(text: str) -> Any:
     """Parse LC-R text into a value; raise :class:`HLXError` on any defect."""
-    value = run_parser(parser("lcr", transformer=LcrToValue), text, glyphs=GLYPHS)
+    value = run_parser(parser("lcr", "start", LcrToValue), text, GLYPHS)
     check_value_depth(text, value, "🜃◇🜊", _locate_too_deep)
     return value
 
 
+_KEY_TEXT: dict[str, str] = {}  # key → its spelling (bare or quoted), for the first 4096 keys
+
+
 def _key(k: str) -> str:
-    return k if lexical.bare_key_ok(k, hlxl=False) else lexical.quote(k, ascii_only=False)
+    text = _KEY_TEXT.get(k)
+    if text is None:
+        text = k if lexical.bare_key_ok(k, hlxl=False) else lexical.quote(k, ascii_only=False)
+        if len(_KEY_TEXT) < 4096:
+            _KEY_TEXT[k] = text
+    return text
 
 
 def _too_deep() -> HLXError:

@@ -15,59 +15,74 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lark import Transformer, v_args
-
 from .. import lexical
 from ..errors import HLXError, line_col
 from ..grammar import parser
+from ..lexical import parse_hex, parse_number, unquote
 from ..values import MAX_DEPTH, Contract, Handle
-from .common import build_contract, build_map, check_value_depth, contract_id, field_index, run_parser
+from .common import (
+    build_contract,
+    build_map,
+    check_value_depth,
+    contract_id,
+    field_index,
+    run_parser,
+)
 
 __all__ = ["parse", "dump"]
 
 
-@v_args(inline=True)
-class LctToValue(Transformer):
-    """Builds values while the LALR parser reduces (no intermediate tree)."""
+class LctToValue:
+    """Builds values while the LALR parser reduces (no intermediate tree).
 
-    def start(self, v):
-        return v
+    Each method is a Lark parser callback: it receives the list of the rule's kept children
+    (plain callbacks, not a ``lark.Transformer``: no per-call ``v_args`` wrapper, and the helper
+    rules of ``*`` repetitions get Lark's plain tree class).
+    """
 
-    def null(self):
+    def start(self, c):
+        return c[0]
+
+    def null(self, _c):
         return None
 
-    def true(self):
+    def true(self, _c):
         return True
 
-    def false(self):
+    def false(self, _c):
         return False
 
-    def number(self, tok):
-        return lexical.parse_number(tok.value, tok.line, tok.column)
+    def number(self, c):
+        tok = c[0]
+        return parse_number(tok.value, tok.line, tok.column)
 
-    def string(self, tok):
-        return lexical.unquote(tok.value, tok.line, tok.column)
+    def string(self, c):
+        tok = c[0]
+        return unquote(tok.value, tok.line, tok.column)
 
-    def bytes(self, tok):
-        return lexical.parse_hex(tok.value[1:], tok.line, tok.column + 1)
+    def bytes(self, c):
+        tok = c[0]
+        return parse_hex(tok.value[1:], tok.line, tok.column + 1)
 
-    def handle(self, tok):
-        return Handle(tok.value[1:])
+    def handle(self, c):
+        return Handle(c[0].value[1:])
 
-    def array(self, *items):
-        return items
+    def array(self, c):
+        return tuple(c)
 
-    def pair(self, key, value):
-        return key, value
+    def pair(self, c):
+        return c[0], c[1]
 
-    def map(self, *pairs):
-        return build_map(pairs, hlxl=False)
+    def map(self, c):
+        return build_map(c, hlxl=False)
 
-    def field(self, tok, value):
-        return field_index(tok.value, tok), tok, value
+    def field(self, c):
+        tok = c[0]
+        return field_index(tok.value, tok), tok, c[1]
 
-    def contract(self, id_tok, *fields):
-        return build_contract(contract_id(id_tok.value, id_tok), fields)
+    def contract(self, c):
+        id_tok = c[0]
+        return build_contract(contract_id(id_tok.value, id_tok), c[1:])
 
 
 _OPEN_CLOSE = re.compile(r'"(?:[^"\\]|\\.)*"|\{C:|[\[{]|[\]}]')
@@ -94,13 +109,21 @@ def parse(text: str) -> Any:
                        f"LC-T is pure ASCII; `{text[idx]}` (U+{ord(text[idx]):04X}) must be "
                        f"written as \\u{{{ord(text[idx]):x}}} inside a string", line=line,
                        column=col)
-    value = run_parser(parser("lct", transformer=LctToValue), text)
+    value = run_parser(parser("lct", "start", LctToValue), text)
     check_value_depth(text, value, "[{", _locate_too_deep)
     return value
 
 
+_KEY_TEXT: dict[str, str] = {}  # key → its spelling (bare or quoted), for the first 4096 keys
+
+
 def _key(k: str) -> str:
-    return k if lexical.bare_key_ok(k, hlxl=False) else lexical.quote(k, ascii_only=True)
+    text = _KEY_TEXT.get(k)
+    if text is None:
+        text = k if lexical.bare_key_ok(k, hlxl=False) else lexical.quote(k, ascii_only=True)
+        if len(_KEY_TEXT) < 4096:
+            _KEY_TEXT[k] = text
+    return text
 
 
 def _dump(v: Any, d: int) -> str:

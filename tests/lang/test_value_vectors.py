@@ -645,3 +645,36 @@ def test_text_that_looks_like_a_handle_is_text():
     for fmt in FORMAT_NAMES:
         assert FORMATS[fmt].parse(FORMATS[fmt].dump("&h_x")) == "&h_x"
         assert FORMATS[fmt].parse(FORMATS[fmt].dump(Handle("x"))) == Handle("x")
+
+
+# --- the optional lark-cython plugin changes nothing ----------------------------------------------
+
+@pytest.fixture
+def pure_python_lark(monkeypatch):
+    """Parsers rebuilt without lark-cython for the test (the caches are cleared around it)."""
+    from helix_lang import grammar
+
+    monkeypatch.setattr(grammar, "_lark_cython", None)
+    grammar.parser.cache_clear()
+    grammar.callback_parser.cache_clear()
+    yield
+    monkeypatch.undo()
+    grammar.parser.cache_clear()
+    grammar.callback_parser.cache_clear()
+
+
+def test_vectors_without_lark_cython(pure_python_lark):
+    from helix_lang import grammar
+
+    assert grammar._lark_cython is None
+    assert "lark_cython" not in type(grammar.parser("lct", "start", lct.LctToValue)
+                                     .parser.parser).__module__
+    for row in VALUE_ROWS:
+        for src, col in COLUMNS.items():
+            value = FORMATS[src].parse(row[col])
+            assert {dst: FORMATS[dst].dump(value) for dst in COLUMNS} == \
+                {dst: row[c] for dst, c in COLUMNS.items()}, (row["id"], src)
+    for row in INVALID_ROWS:
+        assert error_of(row["format"], row["input"]).code == row["error"], row["id"]
+    for row in NORMALIZE_ROWS:
+        assert convert(row["input"], row["format"], row["format"]) == row["canonical"]
