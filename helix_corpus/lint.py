@@ -6,7 +6,7 @@ rule                what it rejects
 ``schema``          a record that does not match ``schema/record.schema.json``
 ``animal-emoji``    U+1F401–U+1F40A, the look-alikes that broke earlier corpora
 ``glyph``           any other code point outside the whitelist (ASCII, the glyph tables, the
-                    generators' text alphabet and the planted look-alikes of error tasks)
+                    generators' text alphabet, the planted look-alikes of error tasks and ``§``)
 ``placeholder``     ``...`` or ``…`` anywhere
 ``literal-newline`` a backslash-n outside string literals (a newline was meant)
 ``empty``           an empty request or answer
@@ -42,9 +42,11 @@ from .valuegen import TEXT_CHARS
 __all__ = ["Issue", "lint_records", "lint_files", "read_records", "ALLOWED", "ANIMALS"]
 
 ANIMALS = range(0x1F401, 0x1F40B)
+#: Non-ASCII prose characters of the request templates (spec section references).
+PROSE = "§"
 ALLOWED = frozenset(string.printable) - frozenset("\x0b\x0c\r") | frozenset(
     "".join(GLYPHS.values()) + "".join(LCR_GLYPHS) + TEXT_CHARS + "".join(PROBES.values())
-    + "".join(STRAY) + VS16)
+    + "".join(STRAY) + VS16 + PROSE)
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 

@@ -7,7 +7,8 @@ that mostly run (variables are bound before use, operands have fitting kinds), w
 transliteration must respect: keywords inside strings and comments, identifiers that contain
 keywords (``format``, ``lettuce``, ``for_each``), ``&&`` next to ``&h_``, one-line and indented
 layouts.  Its ``shape`` (statement kinds and nesting per block) is the skeleton splits hold out.
-Program-evaluation families can reuse it once the interpreter lands.
+The evaluation, static-type, layout and language-service families reuse it (next to
+:class:`~helix_corpus.families.calc.CalcGen`).
 
 >>> text, shape = ProgramGen(random.Random(4)).program()
 >>> from helix_lang.hlxl.parser import load

@@ -95,3 +95,23 @@ def test_plan_shares_sizes_by_weight_and_caps_capacity():
 def test_unknown_split_size_is_rejected():
     with pytest.raises(ValueError, match="unknown split"):
         sizes_for("general", sizes={"dev": 3})
+
+
+def test_program_families_build_the_same_bytes_in_another_process(tmp_path):
+    """Nothing depends on hash randomisation or on the memo caches: a fresh interpreter with
+    another PYTHONHASHSEED writes the same files."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from helix_corpus import build; "
+            "build(('general', 'ascii', 'runic'), Path(sys.argv[1]), seed=4, "
+            "sizes={'train': 30, 'val': 8, 'test': 12})")
+    hashes = []
+    for n, hashseed in enumerate(("1", "2")):
+        out = tmp_path / str(n)
+        env = dict(os.environ, PYTHONHASHSEED=hashseed)
+        subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
+        hashes.append({t: json.loads((out / t / "manifest.json").read_text())["files"]
+                       for t in ("general", "ascii", "runic")})
+    assert hashes[0] == hashes[1]

@@ -9,6 +9,7 @@ from corpus_helpers import drafts
 from helix_corpus import FAMILIES, split_of
 from helix_corpus.core import PHASE, TRACKS, route_of
 from helix_lang import FORMATS, HLXError, to_hlx, to_hlxl
+from helix_lang.errors import CODES
 from helix_lang.hlxl.parser import load
 
 NAMES = sorted(FAMILIES)
@@ -79,6 +80,8 @@ def test_corrupted_answers_grade_incorrect(name):
         answer = draft.answer
         # truncated: never correct, and never a well-formed value / program / error answer
         cut = answer[: max(1, len(answer) // 2)] if len(answer) > 1 else ""
+        if g.get("op") == "diagnostics":  # only `L:C CODE` counts: cut into that part
+            cut = answer.split(" ", 1)[0]
         verdict = family.grade(record, cut)
         assert not verdict.correct, (draft, cut)
         # glyph swapped: never correct
@@ -124,7 +127,30 @@ def test_corrupted_answers_grade_incorrect(name):
             verdict = family.grade(record, wrong)
             assert verdict.parsed and not verdict.correct
             assert not family.grade(record, "looks fine to me").parsed
-        else:  # exact / resolve
+        elif g["kind"] == "outcome":
+            code = "E_DIV_ZERO" if answer != "E_DIV_ZERO" else "E_TYPE_MISMATCH"
+            verdict = family.grade(record, code)
+            assert verdict.parsed and not verdict.correct
+            if answer not in CODES:
+                wrong = _other_value(answer, g["format"])
+                verdict = family.grade(record, wrong)
+                assert verdict.parsed and not verdict.correct
+        elif g["kind"] == "run":
+            other = 'program p { block main() { return "nope"; } }'
+            verdict = family.grade(record, to_hlx(other) if g["track"] == "hlx" else other)
+            assert verdict.parsed and not verdict.correct
+        elif g["kind"] == "service" and g["op"] == "diagnostics":
+            first, _, rest = answer.partition("\n")
+            pos, code, *message = first.split(" ", 2)
+            line, col = pos.split(":")
+            moved = f"{line}:{int(col) + 1} {code} {' '.join(message)}".rstrip()
+            verdict = family.grade(record, "\n".join([moved] + ([rest] if rest else [])))
+            assert verdict.parsed and not verdict.correct
+            recoded = answer.replace(code, "E_DIV_ZERO" if code != "E_DIV_ZERO" else
+                                     "E_LC_PARSE", 1)
+            verdict = family.grade(record, recoded)
+            assert verdict.parsed and not verdict.correct
+        else:  # exact / resolve / service
             verdict = family.grade(record, answer + "x")
             assert not verdict.correct
         checked += 1
