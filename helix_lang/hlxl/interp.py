@@ -81,6 +81,10 @@ __all__ = ["run", "Interpreter", "OUTER", "DEFAULT_MAX_STEPS", "DEFAULT_MAX_DEPT
 
 DEFAULT_MAX_STEPS = 10_000_000
 DEFAULT_MAX_DEPTH = 64
+#: Results of `+` and `append` longer than COPY_FREE cost one extra step per 2**COPY_SHIFT
+#: elements (characters, bytes) copied.
+COPY_FREE = 64
+COPY_SHIFT = 4
 #: Operator chains longer than this are evaluated iteratively (no Python recursion).
 CHAIN = 16
 #: Key of a lambda frame's function scope that holds the frame the lambda appears in.
@@ -906,12 +910,30 @@ class _Compiler:
         return fac(lv if lk == "f" else None, rv if rk == "f" else None,
                    lv if lk == "c" else None, rv if rk == "c" else None,
                    lv if lk == "v" else None, rv if rk == "v" else None,
-                   ul, ur, _SLOW[op], span)
+                   ul, ur, self.charged_plus() if op == "+" else _SLOW[op], span)
+
+    def charged_plus(self) -> Callable:
+        """``+`` that charges one step per 16 elements of a long Text, Bytes or Array result,
+        so that the step bound also bounds the memory and time spent copying (§10.4 leaves
+        steps to the host; without this a doubling loop exhausts memory in a few dozen steps)."""
+        st = self.st
+
+        def plus(a, b, span):
+            r = arith("+", a, b, span)
+            t = type(r)
+            if (t is str or t is bytes or t is tuple) and len(r) > COPY_FREE:
+                rem = st.rem - (len(r) >> COPY_SHIFT)
+                st.rem = rem
+                if rem < 0:
+                    st.exhausted(span)
+            return r
+        return plus
 
     def binary_chain(self, base: Any, spine: list, ctx: _Ctx) -> Callable:
         """A long left-nested chain ``((b op r1) op r2) …`` evaluated by a loop."""
         B = self.expr(base, ctx)
         steps = tuple((n.op, self.expr(n.right, ctx), n.op_span) for n in spine)
+        plus = self.charged_plus()
 
         def chain(env):
             a = B(env)
@@ -920,6 +942,8 @@ class _Compiler:
                     a = truthy(R(env)) if truthy(a) else False
                 elif op == "||":
                     a = True if truthy(a) else truthy(R(env))
+                elif op == "+":
+                    a = plus(a, R(env), span)
                 else:
                     a = binop(op, a, R(env), span)
             return a
@@ -1064,6 +1088,11 @@ class _Compiler:
                     if type(v) in _CONTAINERS and st.container_depth(v) >= MAX_DEPTH:
                         raise _err("E_DEPTH_EXCEEDED",
                                    f"the value would be nested deeper than {MAX_DEPTH}", span)
+                    if len(a) >= COPY_FREE:  # copying is charged as for `+`
+                        r = st.rem - ((len(a) + 1) >> COPY_SHIFT)
+                        st.rem = r
+                        if r < 0:
+                            st.exhausted(span)
                     return a + (v,)
                 return append
             if text == "range":
