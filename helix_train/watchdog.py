@@ -13,6 +13,15 @@ It also appends the record to ``<output_dir>/watchdog.jsonl``.  Actions: ``conti
 change nothing; ``intervene`` with ``halve_lr`` halves the learning rate in place (optimizer and
 scheduler); every other action (a batch-size intervention, ``restart``, ``stop``) ends the stage
 and leaves :attr:`Watchdog.pending` for the curriculum runner.
+
+Who scores (``watchdog.mode``): the rubric rules, Claude, or both — see
+:mod:`helix_train.reviewer`; the record's ``reviewer`` entry says who decided, Claude's points,
+the disagreements and any fallback reason.
+
+Multi-process (DDP/FSDP under ``accelerate launch``): only rank 0 grades, calls Claude and writes;
+its decision is broadcast to every rank (:func:`broadcast_decision`), which then all apply the same
+learning-rate change or stop together, so the ranks stay in lockstep.  With a sharded model
+(FSDP, DeepSpeed ZeRO-3) every rank takes part in the forward passes of the measurement.
 """
 
 from __future__ import annotations
@@ -27,11 +36,12 @@ from typing import Callable
 from transformers import TrainerCallback
 
 from . import drift, rubric
+from . import reviewer as reviewer_mod
 from .config import WatchdogConfig
-from .evaluate import completion_loss, generate_answers, grade_records
+from .evaluate import SplitResult, completion_loss, generate_answers, grade_records
 from .graders import grade as default_grader
 
-__all__ = ["Watchdog", "format_report"]
+__all__ = ["Watchdog", "format_report", "broadcast_decision"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +52,8 @@ class Watchdog(TrainerCallback):
     def __init__(self, tokenizer, val_records: list[dict], config: WatchdogConfig, *,
                  phase: str, model_name: str = "model", grader: Callable = default_grader,
                  state: drift.DriftState | None = None, history: list | None = None,
-                 max_length: int = 1024, epoch_offset: float = 0.0):
+                 max_length: int = 1024, epoch_offset: float = 0.0,
+                 reviewer: reviewer_mod.ClaudeReviewer | None = None):
         if not val_records:
             raise ValueError("`val_records` is empty: the watchdog needs a validation split to grade")
         limit = config.val_limit
@@ -59,54 +70,80 @@ class Watchdog(TrainerCallback):
         self.pending: drift.Action | None = None
         self._last_graded_step = -1
         self.epoch_offset = epoch_offset  # epochs trained before this trainer (restarts)
+        # --- Claude reviewer (watchdog.mode llm/both); built on first use, on rank 0 only
+        self.reviewer = reviewer
 
     # ------------------------------------------------------------------ callback
     def on_save(self, args, state, control, model=None, optimizer=None, lr_scheduler=None, **kw):
-        if not state.is_world_process_zero or state.global_step == self._last_graded_step:
+        # Called on every rank.  Rank 0 grades and decides; the decision is broadcast (DDP/FSDP) so
+        # that every rank changes its LR or stops at the same step.  Every rank evaluates the same
+        # conditions up to the broadcast, so all of them enter it (or none does).
+        if state.global_step == self._last_graded_step:
             return control
         ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        if not ckpt.is_dir():
-            return control
+        measured = None
+        if _is_sharded(model):  # FSDP / ZeRO-3: forward passes need every rank
+            measured = self.measure(model)
+        decision = None
+        if state.is_world_process_zero and ckpt.is_dir():
+            record = self.grade_checkpoint(model, epoch=(state.epoch or 0.0) + self.epoch_offset,
+                                           step=state.global_step,
+                                           lr=_current_lr(optimizer), ckpt=ckpt,
+                                           log_history=state.log_history, measured=measured)
+            decision = {"kind": record["action"]["kind"], "reason": record["action"]["reason"],
+                        "drift_state": record["drift_state"]}
+        decision = broadcast_decision(decision)
+        if decision is None:
+            return control  # rank 0 found no checkpoint to grade
         self._last_graded_step = state.global_step
-        record = self.grade_checkpoint(model, epoch=(state.epoch or 0.0) + self.epoch_offset,
-                                       step=state.global_step,
-                                       lr=_current_lr(optimizer), ckpt=ckpt,
-                                       log_history=state.log_history)
-        action = drift.Action(record["action"]["kind"], record["action"]["reason"])
+        self.drift_state = drift.DriftState(**decision["drift_state"])
+        action = drift.Action(decision["kind"], decision["reason"])
+        main = state.is_world_process_zero
         if action.kind == "warn":
-            logger.warning("%s: %s", self.model_name, action.reason)
+            if main:
+                logger.warning("%s: %s", self.model_name, action.reason)
         elif action.kind == "intervene" and self.config.intervention == "halve_lr":
             _scale_lr(optimizer, lr_scheduler, 0.5)
-            logger.warning("%s: intervention, learning rate halved (%s)", self.model_name, action.reason)
+            if main:
+                logger.warning("%s: intervention, learning rate halved (%s)", self.model_name,
+                               action.reason)
         elif action.kind in ("intervene", "restart", "stop"):
             self.pending = action
             control.should_training_stop = True
-            logger.warning("%s: %s, stopping the stage (%s)", self.model_name, action.kind, action.reason)
+            if main:
+                logger.warning("%s: %s, stopping the stage (%s)", self.model_name, action.kind,
+                               action.reason)
         return control
 
     # ------------------------------------------------------------------ grading
-    def grade_checkpoint(self, model, *, epoch: float, step: int, lr: float | None, ckpt: Path,
-                         log_history: list | None = None) -> dict:
-        """Measure, score, decide and write the record of one checkpoint."""
+    def measure(self, model) -> tuple[float, SplitResult]:
+        """Validation completion loss and graded greedy answers of ``model``."""
         loss = completion_loss(model, self.tokenizer, self.records, max_length=self.max_length,
                                batch_size=self.config.generation_batch_size)
         answers = generate_answers(model, self.tokenizer, self.records,
                                    max_new_tokens=self.config.max_new_tokens,
                                    batch_size=self.config.generation_batch_size)
-        result = grade_records(self.records, answers, self.grader)
+        return loss, grade_records(self.records, answers, self.grader)
+
+    def grade_checkpoint(self, model, *, epoch: float, step: int, lr: float | None, ckpt: Path,
+                         log_history: list | None = None,
+                         measured: tuple[float, SplitResult] | None = None) -> dict:
+        """Measure (unless ``measured`` is given), score, decide and write a checkpoint's record."""
+        loss, result = measured if measured is not None else self.measure(model)
         metrics = rubric.CheckpointMetrics(epoch=float(epoch), eval_loss=loss,
                                            accuracy=result.accuracy,
                                            format_errors=result.format_errors, total=result.total)
         prev = self.history[-1] if self.history else None
         self.history.append(metrics)
-        score = rubric.score(self.history)
-        letter = rubric.grade(score.total)
-        if len(self.history) < self.config.min_checkpoints_for_action:
-            action = drift.Action("continue", "too few checkpoints graded for drift actions")
-        else:
-            action = drift.decide(letter, self.drift_state,
-                                  max_interventions=self.config.max_interventions,
-                                  max_restarts=self.config.max_restarts)
+        # --- scoring: rules, Claude or both (helix_train.reviewer)
+        verdict = reviewer_mod.judge(
+            self.history, self.config.mode, reviewer=self._get_reviewer(),
+            payload=lambda: reviewer_mod.build_payload(
+                self.history, model_name=self.model_name, phase=self.phase, step=step,
+                learning_rate=lr, log_history=log_history),
+            rules_action=lambda g: self._decide(g).kind)
+        letter = verdict.grade
+        action = self._decide(letter)
         self.drift_state = drift.apply(action, self.drift_state)
         train_losses = [h["loss"] for h in (log_history or []) if "loss" in h]
         record = {
@@ -117,10 +154,11 @@ class Watchdog(TrainerCallback):
             "eval_loss_change": (_json_float(loss - prev.eval_loss) if prev else None),
             "val_correct": result.correct, "val_total": result.total,
             "val_accuracy": result.accuracy, "format_errors": result.format_errors,
-            "trend": rubric.trend(self.history), "points": score.as_dict(), "grade": letter,
+            "trend": rubric.trend(self.history), "points": verdict.points, "grade": letter,
             "status": _status(action), "action": asdict(action),
             "recommendation": _recommendation(action, self.config),
             "drift_state": asdict(self.drift_state),
+            "reviewer": verdict.record(),
         }
         self.records_out.append(record)
         ckpt.mkdir(parents=True, exist_ok=True)
@@ -133,6 +171,50 @@ class Watchdog(TrainerCallback):
             f.write(json.dumps(record) + "\n")
         logger.info("\n%s", format_report(record))
         return record
+
+    # --- Claude reviewer / decision helpers
+    def _decide(self, letter: str) -> drift.Action:
+        if len(self.history) < self.config.min_checkpoints_for_action:
+            return drift.Action("continue", "too few checkpoints graded for drift actions")
+        return drift.decide(letter, self.drift_state,
+                            max_interventions=self.config.max_interventions,
+                            max_restarts=self.config.max_restarts)
+
+    def _get_reviewer(self):
+        if self.config.mode == "rules":
+            return None
+        if self.reviewer is None:
+            self.reviewer = reviewer_mod.ClaudeReviewer.from_config(self.config)
+        return self.reviewer
+
+
+# --- multi-process helpers (DDP/FSDP)
+def broadcast_decision(decision: dict | None) -> dict | None:
+    """Rank 0's ``decision`` on every rank (a no-op without an initialised process group)."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2:
+        return decision
+    box = [decision]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def _is_sharded(model) -> bool:
+    """True for FSDP-managed or DeepSpeed ZeRO-3 models (forward needs every rank)."""
+    if model is None:
+        return False
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2:
+        return False
+    from transformers.integrations import is_deepspeed_zero3_enabled
+
+    try:
+        from transformers.distributed.fsdp import is_fsdp_managed_module
+    except ImportError:  # transformers < 5
+        from transformers.integrations.fsdp import is_fsdp_managed_module
+    return bool(is_fsdp_managed_module(model) or is_deepspeed_zero3_enabled())
 
 
 def _json_float(x: float) -> float | str:
@@ -199,6 +281,24 @@ def format_report(r: dict) -> str:
         "-" * 60,
         f"Status:              {r['status']}",
         f"Recommendation:      {r['recommendation']}",
+        *_reviewer_lines(r.get("reviewer")),
         "=" * 60,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _reviewer_lines(rv: dict | None) -> list[str]:
+    """The Claude reviewer's lines of the CHECKPOINT REPORT (none in ``rules`` mode)."""
+    if not rv or rv.get("mode") == "rules":
+        return []
+    lines = [f"Scored by:           {rv['decided_by']} (watchdog.mode {rv['mode']})"]
+    if rv.get("fallback"):
+        lines.append(f"LLM fallback:        {rv['fallback']}")
+    if rv.get("llm"):
+        llm = rv["llm"]
+        lines.append(f"LLM ({llm['model']}):  {llm['points']['total']}/100 grade {llm['grade']}, "
+                     f"recommends {llm['recommendation']['action']}: "
+                     f"{llm['recommendation']['reason']}")
+    for d in rv.get("disagreements") or []:
+        lines.append(f"Disagreement:        {d['field']}: rules {d['rules']}, llm {d['llm']}")
+    return lines
