@@ -24,3 +24,33 @@ def _load(name: str) -> tuple[dict, ...]:
 def vectors(name: str) -> list[dict]:
     """The rows of ``vectors/<name>.jsonl`` (``name`` with or without ``.jsonl``)."""
     return [dict(row) for row in _load(name)]
+
+
+#: The worked example source of HLX-SPEC §12.5 (hover, type, definition, references, rename).
+HOVER_SRC = """program demo {
+    block twice(n) { return n * 2; }
+    block main() {
+        let xs = [1, 2, 3];
+        let total = 0;
+        for (x in xs) { let total = total + twice(x); }
+        return total;
+    }
+}"""
+
+#: The worked example source of HLX-SPEC §12.3 (diagnostics).
+DIAG_SRC = """program p {
+    block main() {
+        let s = {900: {@0: &h_spirv, @1: "main"}};
+        let z = "a" - 1;
+        return y;
+    }
+}"""
+
+
+def at(src: str, needle: str, k: int = 0, nth: int = 1) -> tuple[int, int]:
+    """0-based (line, column) of character ``k`` of the ``nth`` occurrence of ``needle``."""
+    i = -1
+    for _ in range(nth):
+        i = src.index(needle, i + 1)
+    i += k
+    return src.count("\n", 0, i), i - (src.rfind("\n", 0, i) + 1)

@@ -10,10 +10,11 @@ from lark.exceptions import UnexpectedInput
 
 from ..errors import HLXError
 from ..grammar import syntax_error
-from ..lexical import bare_key_ok, parse_uint, shown, unquote
-from ..values import CONTRACT_ID_MAX, FIELD_INDEX_MAX, MAX_DEPTH, Contract, depth
+from ..lexical import bare_key_ok, parse_hex, parse_number, parse_uint, shown, unquote
+from ..values import CONTRACT_ID_MAX, FIELD_INDEX_MAX, MAX_DEPTH, Contract, Handle, depth
 
-__all__ = ["decode_key", "build_map", "build_contract", "check_value_depth", "run_parser"]
+__all__ = ["decode_key", "build_map", "build_contract", "check_value_depth", "run_parser",
+           "WireToValue"]
 
 
 def decode_key(tok: Token, *, hlxl: bool) -> str:
@@ -95,3 +96,47 @@ def run_parser(lark, text: str, glyphs: frozenset[str] | None = None):
         return getattr(lark, "_hlx_parse", lark.parse)(text)
     except UnexpectedInput as e:
         raise syntax_error(e, text, lark, glyphs) from None
+
+
+class WireToValue:
+    """Parser callbacks shared by LC-T and LC-R, which differ only in how a contract is spelled
+    (subclasses add ``contract``).  Each method is a Lark parser callback: it receives the list
+    of the rule's kept children (plain callbacks, not a ``lark.Transformer``: no per-call
+    ``v_args`` wrapper).  Values are built while the LALR parser reduces (no intermediate tree).
+    """
+
+    def start(self, c):
+        return c[0]
+
+    def null(self, _c):
+        return None
+
+    def true(self, _c):
+        return True
+
+    def false(self, _c):
+        return False
+
+    def number(self, c):
+        tok = c[0]
+        return parse_number(tok.value, tok.line, tok.column)
+
+    def string(self, c):
+        tok = c[0]
+        return unquote(tok.value, tok.line, tok.column)
+
+    def bytes(self, c):
+        tok = c[0]
+        return parse_hex(tok.value[1:], tok.line, tok.column + 1)
+
+    def handle(self, c):
+        return Handle(c[0].value[1:])
+
+    def array(self, c):
+        return tuple(c)
+
+    def pair(self, c):
+        return c[0], c[1]
+
+    def map(self, c):
+        return build_map(c, hlxl=False)

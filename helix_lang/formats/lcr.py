@@ -19,11 +19,10 @@ from typing import Any
 from .. import lexical
 from ..errors import HLXError, line_col
 from ..grammar import parser
-from ..lexical import parse_hex, parse_number, unquote
 from ..values import MAX_DEPTH, Contract, Handle
 from .common import (
+    WireToValue,
     build_contract,
-    build_map,
     check_value_depth,
     contract_id,
     field_index,
@@ -36,47 +35,8 @@ __all__ = ["parse", "dump", "GLYPHS"]
 GLYPHS = frozenset("∅⊤⊥⊠⟁🜊🜁🜂🜃🜄◇◆")
 
 
-class LcrToValue:
-    """Builds values while the LALR parser reduces (no intermediate tree).
-
-    Plain Lark parser callbacks: each method receives the list of the rule's kept children.
-    """
-
-    def start(self, c):
-        return c[0]
-
-    def null(self, _c):
-        return None
-
-    def true(self, _c):
-        return True
-
-    def false(self, _c):
-        return False
-
-    def number(self, c):
-        tok = c[0]
-        return parse_number(tok.value, tok.line, tok.column)
-
-    def string(self, c):
-        tok = c[0]
-        return unquote(tok.value, tok.line, tok.column)
-
-    def bytes(self, c):
-        tok = c[0]
-        return parse_hex(tok.value[1:], tok.line, tok.column + 1)
-
-    def handle(self, c):
-        return Handle(c[0].value[1:])
-
-    def array(self, c):
-        return tuple(c)
-
-    def pair(self, c):
-        return c[0], c[1]
-
-    def map(self, c):
-        return build_map(c, hlxl=False)
+class LcrToValue(WireToValue):
+    """LC-R callbacks: the shared ones, plus glyph contracts `🜊id🜁i v🜂`."""
 
     def contract(self, c):  # CSTART (FIELD value)*
         start = c[0]

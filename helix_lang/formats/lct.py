@@ -18,11 +18,10 @@ from typing import Any
 from .. import lexical
 from ..errors import HLXError, line_col
 from ..grammar import parser
-from ..lexical import parse_hex, parse_number, unquote
 from ..values import MAX_DEPTH, Contract, Handle
 from .common import (
+    WireToValue,
     build_contract,
-    build_map,
     check_value_depth,
     contract_id,
     field_index,
@@ -32,49 +31,8 @@ from .common import (
 __all__ = ["parse", "dump"]
 
 
-class LctToValue:
-    """Builds values while the LALR parser reduces (no intermediate tree).
-
-    Each method is a Lark parser callback: it receives the list of the rule's kept children
-    (plain callbacks, not a ``lark.Transformer``: no per-call ``v_args`` wrapper, and the helper
-    rules of ``*`` repetitions get Lark's plain tree class).
-    """
-
-    def start(self, c):
-        return c[0]
-
-    def null(self, _c):
-        return None
-
-    def true(self, _c):
-        return True
-
-    def false(self, _c):
-        return False
-
-    def number(self, c):
-        tok = c[0]
-        return parse_number(tok.value, tok.line, tok.column)
-
-    def string(self, c):
-        tok = c[0]
-        return unquote(tok.value, tok.line, tok.column)
-
-    def bytes(self, c):
-        tok = c[0]
-        return parse_hex(tok.value[1:], tok.line, tok.column + 1)
-
-    def handle(self, c):
-        return Handle(c[0].value[1:])
-
-    def array(self, c):
-        return tuple(c)
-
-    def pair(self, c):
-        return c[0], c[1]
-
-    def map(self, c):
-        return build_map(c, hlxl=False)
+class LctToValue(WireToValue):
+    """LC-T callbacks: the shared ones, plus `{C:` contracts with `,i=v` fields."""
 
     def field(self, c):
         tok = c[0]

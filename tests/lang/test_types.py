@@ -11,33 +11,8 @@ from helix_lang.hlxl.types import (
     load_diagnostic, type_at, type_errors,
 )
 from helix_lang.translit import to_hlx
+from spec_vectors import DIAG_SRC, HOVER_SRC, at
 
-HOVER_SRC = """program demo {
-    block twice(n) { return n * 2; }
-    block main() {
-        let xs = [1, 2, 3];
-        let total = 0;
-        for (x in xs) { let total = total + twice(x); }
-        return total;
-    }
-}"""
-
-DIAG_SRC = """program p {
-    block main() {
-        let s = {900: {@0: &h_spirv, @1: "main"}};
-        let z = "a" - 1;
-        return y;
-    }
-}"""
-
-
-def at(src: str, needle: str, k: int = 0, nth: int = 1) -> tuple[int, int]:
-    """0-based (line, column) of character ``k`` of the ``nth`` occurrence of ``needle``."""
-    i = -1
-    for _ in range(nth):
-        i = src.index(needle, i + 1)
-    i += k
-    return src.count("\n", 0, i), i - (src.rfind("\n", 0, i) + 1)
 
 
 def lc(src: str, needle: str, k: int = 0, nth: int = 1) -> str:
