@@ -321,15 +321,32 @@ class _State:
         raise _err("E_STEP_LIMIT", f"the step limit of {self.max_steps} was reached", span)
 
     def container_depth(self, v: Any) -> int:
-        """Depth of a container value (cached per object for the duration of the run)."""
-        hit = self.dcache.get(id(v))
+        """Depth of a container value (§1.2), memoised per object for the duration of the run.
+
+        Shared sub-values are measured once, so values built by repeated self-nesting
+        (``let s = append(s, s);``) cost the number of distinct objects, not of tree nodes.
+        """
+        cache = self.dcache
+        hit = cache.get(id(v))
         if hit is not None and hit[0] is v:
             return hit[1]
-        d = value_depth(v)
-        if len(self.dcache) >= 4096:
-            self.dcache.clear()
-        self.dcache[id(v)] = (v, d)
-        return d
+        if len(cache) >= 1 << 16:
+            cache.clear()
+        stack = [(v, False)]
+        while stack:
+            node, ready = stack.pop()
+            h = cache.get(id(node))
+            if h is not None and h[0] is node:
+                continue
+            t = type(node)
+            kids = node.values() if t is dict else node.fields.values() if t is Contract else node
+            kids = [c for c in kids if type(c) in _CONTAINERS]
+            if ready:
+                cache[id(node)] = (node, 1 + max((cache[id(c)][1] for c in kids), default=0))
+            else:
+                stack.append((node, True))
+                stack.extend((c, False) for c in kids)
+        return cache[id(v)][1]
 
 
 class _BlockFn:
