@@ -85,6 +85,9 @@ DEFAULT_MAX_DEPTH = 64
 #: elements (characters, bytes) copied.
 COPY_FREE = 64
 COPY_SHIFT = 4
+#: Largest number of nodes (elements of all nesting levels, shared sub-values counted each time)
+#: a value built by a program may have.
+MAX_NODES = 1 << 22
 #: Operator chains longer than this are evaluated iteratively (no Python recursion).
 CHAIN = 16
 #: Key of a lambda frame's function scope that holds the frame the lambda appears in.
@@ -320,8 +323,9 @@ class _State:
             raise _Interrupted()
         raise _err("E_STEP_LIMIT", f"the step limit of {self.max_steps} was reached", span)
 
-    def container_depth(self, v: Any) -> int:
-        """Depth of a container value (§1.2), memoised per object for the duration of the run.
+    def measure(self, v: Any) -> tuple[int, int]:
+        """(depth of §1.2, number of nodes) of a container value, memoised per object for the
+        duration of the run.
 
         Shared sub-values are measured once, so values built by repeated self-nesting
         (``let s = append(s, s);``) cost the number of distinct objects, not of tree nodes.
@@ -329,7 +333,7 @@ class _State:
         cache = self.dcache
         hit = cache.get(id(v))
         if hit is not None and hit[0] is v:
-            return hit[1]
+            return hit[1], hit[2]
         if len(cache) >= 1 << 16:
             cache.clear()
         stack = [(v, False)]
@@ -340,13 +344,33 @@ class _State:
                 continue
             t = type(node)
             kids = node.values() if t is dict else node.fields.values() if t is Contract else node
-            kids = [c for c in kids if type(c) in _CONTAINERS]
             if ready:
-                cache[id(node)] = (node, 1 + max((cache[id(c)][1] for c in kids), default=0))
+                depth, size = 0, 1 + len(kids)
+                for c in kids:
+                    if type(c) in _CONTAINERS:
+                        _, d, n = cache[id(c)]
+                        depth = d if d > depth else depth
+                        size += n - 1
+                cache[id(node)] = (node, depth + 1, size)
             else:
                 stack.append((node, True))
-                stack.extend((c, False) for c in kids)
-        return cache[id(v)][1]
+                stack.extend((c, False) for c in kids if type(c) in _CONTAINERS)
+        _, d, n = cache[id(v)]
+        return d, n
+
+    def container_depth(self, v: Any) -> int:
+        return self.measure(v)[0]
+
+    def check_size(self, parts: Any, span: A.Span | None) -> None:
+        """``E_STEP_LIMIT`` when a value being built would have more than MAX_NODES nodes in
+        all (shared sub-values counted each time they occur): printing, comparing or hashing
+        it would otherwise take unbounded time (§10.4 leaves resource bounds to the host)."""
+        total = 1
+        for c in parts:
+            total += self.measure(c)[1] if type(c) in _CONTAINERS else 1
+        if total > MAX_NODES:
+            raise _err("E_STEP_LIMIT", f"the value would have more than {MAX_NODES:,} elements "
+                       f"in all (a resource bound of this host)", span)
 
 
 class _BlockFn:
@@ -872,6 +896,8 @@ class _Compiler:
                 if type(v) in _CONTAINERS and st.container_depth(v) >= MAX_DEPTH:
                     raise _err("E_DEPTH_EXCEEDED",
                                f"the value would be nested deeper than {MAX_DEPTH}", span)
+            if len(vals) > 1:
+                st.check_size(vals, span)
             return build(vals)
         return make
 
@@ -938,6 +964,8 @@ class _Compiler:
         def plus(a, b, span):
             r = arith("+", a, b, span)
             t = type(r)
+            if t is tuple:
+                st.check_size((a, b), span)
             if (t is str or t is bytes or t is tuple) and len(r) > COPY_FREE:
                 rem = st.rem - (len(r) >> COPY_SHIFT)
                 st.rem = rem
@@ -1105,6 +1133,7 @@ class _Compiler:
                     if type(v) in _CONTAINERS and st.container_depth(v) >= MAX_DEPTH:
                         raise _err("E_DEPTH_EXCEEDED",
                                    f"the value would be nested deeper than {MAX_DEPTH}", span)
+                    st.check_size((a, v), span)
                     if len(a) >= COPY_FREE:  # copying is charged as for `+`
                         r = st.rem - ((len(a) + 1) >> COPY_SHIFT)
                         st.rem = r

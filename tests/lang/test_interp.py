@@ -747,10 +747,19 @@ def test_step_bound_also_bounds_copying():
 
 
 def test_self_nesting_is_measured_once_per_object():
-    # `append(s, s)` shares s twice: the tree has 2**n nodes but n distinct objects; the depth
-    # check must stay linear (it used to walk the whole tree) and still stop at depth 64.
+    # `append(s, s)` shares s twice: the tree has 2**n nodes but n distinct objects; measuring
+    # stays linear in the objects (it used to walk the whole tree, which never finished) and
+    # the node bound stops the run long before the depth limit would.
     src = ("program p { block main() { let s = []; let i = 0; "
            "while (i < 70) { let s = append(s, s); let i = i + 1; } return len(s); } }")
-    e = err(src)
-    assert e.code == "E_DEPTH_EXCEEDED"
-    assert run(src.replace("70", "63")) == 63
+    assert err(src).code == "E_STEP_LIMIT"
+    assert run(src.replace("70", "15")) == 15
+
+
+def test_values_too_large_to_print_are_refused():
+    # 40 rounds of `[s, s]` share structure: 2**40 leaves, but only 40 objects.  Printing,
+    # comparing or hashing it could never finish, so building it stops at the node bound.
+    src = ("program p { block main() { let s = [1]; let i = 0; "
+           "while (i < 40) { let s = [s, s]; let i = i + 1; } return s == s; } }")
+    assert err(src).code == "E_STEP_LIMIT"
+    assert run(src.replace("40", "10")) is True
