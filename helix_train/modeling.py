@@ -1,4 +1,16 @@
-"""Tokenizer and model loading: the real Qwen3 tokenizer, a tiny Qwen3 built in code, HF models.
+"""Tokenizer and model loading: the real Qwen3 tokenizer, a small corpus BPE, a tiny Qwen3, HF models.
+
+Two kinds of tokenizer (``model.tokenizer``):
+
+``qwen3-bundled`` / a Hugging Face id or path
+    the real Qwen3 tokenizer (151,669 tokens), for real base models;
+``corpus-bpe``
+    a byte-level BPE of ``model.bpe_vocab_size`` tokens trained in code on the train split of the
+    run's corpus (:func:`train_corpus_tokenizer`), deterministic given the corpus.  It keeps
+    Qwen3's chat-template tokens (``<|im_start|>``, ``<|im_end|>`` = EOS, ``<|endoftext|>`` = pad,
+    ``<think>``, ``</think>``, the tool tags) as single tokens, so the same template renders the
+    same text in training, evaluation and inference.  The tiny CPU model uses it: with Qwen3's
+    vocabulary the LM head is most of a CPU step.
 
 The chat template is TRL's ``qwen3_chat_template`` and every prompt is rendered with thinking
 disabled (:data:`CHAT_TEMPLATE_KWARGS`), in training, evaluation and inference alike
@@ -18,7 +30,8 @@ from typing import Any
 from .config import ModelConfig, TinyModelConfig, TrainConfig
 
 __all__ = [
-    "CHAT_TEMPLATE_KWARGS", "bundled_tokenizer_dir", "load_tokenizer", "build_tiny_model",
+    "CHAT_TEMPLATE_KWARGS", "CORPUS_BPE", "QWEN3_SPECIAL_TOKENS", "bundled_tokenizer_dir",
+    "load_tokenizer", "train_corpus_tokenizer", "tokenizer_texts", "build_tiny_model",
     "load_model", "render_prompt", "apply_lora", "plausible_initial_loss",
 ]
 
@@ -26,6 +39,14 @@ logger = logging.getLogger(__name__)
 
 #: Passed to every ``apply_chat_template`` call: Qwen3 non-thinking mode.
 CHAT_TEMPLATE_KWARGS = {"enable_thinking": False}
+#: ``model.tokenizer`` value of the small BPE trained on the run's corpus.
+CORPUS_BPE = "corpus-bpe"
+#: Qwen3's chat-template tokens kept by the corpus BPE: (text, special).  Special ones are dropped by
+#: ``decode(..., skip_special_tokens=True)``; the think/tool tags are plain added tokens, as in Qwen3.
+QWEN3_SPECIAL_TOKENS = (("<|endoftext|>", True), ("<|im_start|>", True), ("<|im_end|>", True),
+                        ("<think>", False), ("</think>", False), ("<tool_call>", False),
+                        ("</tool_call>", False), ("<tool_response>", False),
+                        ("</tool_response>", False))
 
 
 def bundled_tokenizer_dir() -> Path:
@@ -56,8 +77,70 @@ def _load_tokenizer_cached(source: str):
 
 
 def load_tokenizer(source: str = "qwen3-bundled"):
-    """The Qwen3 tokenizer with TRL's Qwen3 chat template (a cached, shared instance: don't mutate)."""
-    return _load_tokenizer_cached(source)
+    """The Qwen3 tokenizer (or a saved one, e.g. a run's corpus BPE) with TRL's Qwen3 chat template
+    (a cached, shared instance: don't mutate)."""
+    if source == CORPUS_BPE:
+        return _mini_corpus_bpe()
+    return _load_tokenizer_cached(str(source))
+
+
+@functools.cache
+def _mini_corpus_bpe():
+    """``corpus-bpe`` without a run (``helix-train bench``): trained on the built-in mini corpus.
+
+    A run trains its own on its corpus and saves it in ``RUN_DIR/tokenizer``.
+    """
+    from .minicorpus import SIZES, build_track
+
+    records = [r for track in ("general", "ascii", "runic", "coordinator")
+               for r in build_track(track, "train", SIZES["tiny"]["train"], seed=0)]
+    return train_corpus_tokenizer(tokenizer_texts(records))
+
+
+def tokenizer_texts(records) -> list[str]:
+    """What the corpus BPE is trained on: every message of ``records``, plus the chat roles."""
+    texts = ["system\n", "user\n", "assistant\n"]
+    for r in records:
+        for m in (*r["prompt"], *r["completion"]):
+            texts.append(m["content"])
+    return texts
+
+
+def train_corpus_tokenizer(texts, vocab_size: int = 1024):
+    """A byte-level BPE ``PreTrainedTokenizerFast`` trained on ``texts``, with Qwen3's chat tokens.
+
+    Deterministic: the same texts give the same vocabulary and merges.  Every byte is in the
+    alphabet, so any text (other splits, user input) encodes without unknown tokens, and decoding
+    gives the text back exactly.
+
+    >>> tok = train_corpus_tokenizer(["Classify for routing: LC-R", "runic", "ascii"], 300)
+    >>> tok.eos_token, tok.pad_token, len(tok) <= 300
+    ('<|im_end|>', '<|endoftext|>', True)
+    >>> text = render_prompt(tok, [{"role": "user", "content": "hi ⟁"}])
+    >>> tok.decode(tok(text)["input_ids"]) == text, tok.convert_ids_to_tokens(tok("<think>")["input_ids"])
+    (True, ['<think>'])
+    """
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+    from trl.chat_template_utils import qwen3_chat_template
+
+    specials = [AddedToken(t, special=sp, normalized=False) for t, sp in QWEN3_SPECIAL_TOKENS]
+    if vocab_size < 256 + len(specials):
+        raise ValueError(f"`bpe_vocab_size` must be at least {256 + len(specials)} (bytes + chat "
+                         f"tokens), got {vocab_size}")
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=2, show_progress=False,
+                                  special_tokens=specials,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    core.train_from_iterator(list(texts), trainer=trainer)
+    tok = PreTrainedTokenizerFast(tokenizer_object=core, eos_token="<|im_end|>",
+                                  pad_token="<|endoftext|>", clean_up_tokenization_spaces=False,
+                                  model_max_length=1 << 20)
+    tok.chat_template = qwen3_chat_template
+    tok.padding_side = "left"
+    return tok
 
 
 def render_prompt(tokenizer, prompt: list[dict]) -> str:
@@ -71,7 +154,7 @@ def render_prompt(tokenizer, prompt: list[dict]) -> str:
 
 
 def build_tiny_model(tokenizer, shape: TinyModelConfig | None = None, *, seed: int = 0):
-    """A random-initialised ``Qwen3ForCausalLM`` sized for CPU, covering the full Qwen3 vocabulary."""
+    """A random-initialised ``Qwen3ForCausalLM`` sized for CPU, covering the tokenizer's vocabulary."""
     import torch
     from transformers import Qwen3Config, Qwen3ForCausalLM
 

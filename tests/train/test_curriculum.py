@@ -22,10 +22,13 @@ def _config(**over) -> HelixConfig:
     data = to_dict(load_preset("tiny-cpu"))
     data["name"] = "test"
     data["model"]["tiny"].update(hidden_size=16, intermediate_size=32)
+    data["model"]["bpe_vocab_size"] = 512
     data["training"].update(per_device_train_batch_size=16, logging_steps=1, warmup_steps=0)
     data["curriculum"].update(general_epochs=1, specialist_epochs=1, coordinator_epochs=1,
                               checkpoint_every=1)
-    data["watchdog"].update(val_limit=4, max_new_tokens=4, generation_batch_size=8)
+    # drift actions from the first checkpoint on, as the rubric's default (tiny-cpu waits for 2)
+    data["watchdog"].update(val_limit=4, max_new_tokens=4, generation_batch_size=8,
+                            min_checkpoints_for_action=1)
     data["gates"].update(test_limit=6)
     data["eval"].update(max_new_tokens=4, batch_size=8)
     data["corpus"] = {"source": "mini", "preset": "fixture", "seed": 0,
@@ -48,6 +51,17 @@ def test_full_curriculum_writes_every_deliverable(tmp_path):
     for name in ("model.safetensors", "config.json", "tokenizer.json", "chat_template.jinja",
                  "README.md"):
         assert (final / name).exists(), name
+    # the run's corpus BPE is saved with the run and with every final model, and renders the
+    # chat template exactly as the training tokenizer did
+    from helix_train.modeling import load_tokenizer, render_prompt
+
+    run_tok, final_tok = load_tokenizer(str(tmp_path / "tokenizer")), load_tokenizer(str(final))
+    assert len(run_tok) == len(final_tok) <= 512 and final_tok.eos_token == "<|im_end|>"
+    prompt = json.loads((tmp_path / "corpus" / "ascii" / "test.jsonl").read_text()
+                        .splitlines()[0])["prompt"]
+    text = render_prompt(final_tok, prompt)
+    assert final_tok(text)["input_ids"] == run_tok(text)["input_ids"]
+    assert final_tok.decode(final_tok(text)["input_ids"]) == text
     card = (final / "README.md").read_text()
     assert "test loss" in card and "LC-T generation fully valid" in card
     # per-example test results, per-checkpoint metrics, step logs
@@ -72,6 +86,37 @@ def test_full_curriculum_writes_every_deliverable(tmp_path):
     assert len(data["supervisor"]) == 2 and data["stages"][0]["checkpoints"]
 
 
+@pytest.mark.parametrize("share", [True, False])
+def test_phase_one_is_identical_for_both_specialists_and_shared(tmp_path, share):
+    """Trained twice (share off), phase 1 gives the two specialists bit-identical weights, which
+    is what makes `share_general` (train once, copy) sound; with it on, it is trained once."""
+    from safetensors.torch import load_file
+
+    cfg = _config(curriculum={"models": ["ascii", "runic"], "share_general": share})
+    summary = curriculum.run(cfg, tmp_path)
+    assert all(m["status"] == "done" for m in summary["models"].values())
+    models = tmp_path / "models"
+    a, r = (models / f"qwen3_1_7b_{x}_specialist" / "general" for x in ("ascii", "runic"))
+    wa, wr = (load_file(d / "result" / "model.safetensors") for d in (a, r))
+    assert wa.keys() == wr.keys() and all((wa[k] == wr[k]).all() for k in wa)
+    state = json.loads((r / "state.json").read_text())
+    result = json.loads((r / "result.json").read_text())
+    assert state["status"] == "done" and result["model"] == "qwen3_1_7b_runic_specialist"
+    steps = [json.loads(x) for x in (tmp_path / "logs" / "steps.jsonl").read_text().splitlines()]
+    trained = {s["model"] for s in steps if s["phase"] == "general"}
+    events = [json.loads(x)["event"] for x in (tmp_path / "logs" / "events.jsonl").read_text()
+              .splitlines()]
+    if share:
+        assert state["shared_from"] == result["shared_from"] == "qwen3_1_7b_ascii_specialist"
+        assert trained == {"qwen3_1_7b_ascii_specialist"} and events.count("shared") == 1
+    else:
+        assert "shared_from" not in state and "shared" not in events
+        assert trained == {"qwen3_1_7b_ascii_specialist", "qwen3_1_7b_runic_specialist"}
+    spec = json.loads((r.parent / "specialist" / "state.json").read_text())
+    assert spec["attempts"][0]["init"] == "models/qwen3_1_7b_runic_specialist/general/result"
+    assert (r.parent / "final_model" / "tokenizer.json").exists()
+
+
 def test_restarts_are_bounded_then_stop_with_a_failure_report(tmp_path, monkeypatch):
     """Every checkpoint graded F: restart from the best checkpoint with half the LR, then stop."""
     import helix_train.watchdog as watchdog
@@ -93,6 +138,23 @@ def test_restarts_are_bounded_then_stop_with_a_failure_report(tmp_path, monkeypa
     skipped = json.loads((sdir.parent / "specialist" / "state.json").read_text())
     assert skipped["status"] == "skipped"
     assert not (sdir.parent / "final_model").exists()
+
+
+def test_a_failed_shared_phase_one_is_copied_not_retrained(tmp_path, monkeypatch):
+    import helix_train.watchdog as watchdog
+
+    monkeypatch.setattr(watchdog.rubric, "grade", lambda total: "F")
+    cfg = _config(curriculum={"models": ["ascii", "runic"], "share_general": True},
+                  watchdog={"max_restarts": 0})
+    summary = curriculum.run(cfg, tmp_path)
+    assert {m["status"] for m in summary["models"].values()} == {"failed"}
+    runic = tmp_path / "models" / "qwen3_1_7b_runic_specialist"
+    state = json.loads((runic / "general" / "state.json").read_text())
+    assert state["status"] == "failed" and state["shared_from"] == "qwen3_1_7b_ascii_specialist"
+    assert (runic / "general" / "FAILURE.md").exists()
+    assert json.loads((runic / "specialist" / "state.json").read_text())["status"] == "skipped"
+    steps = [json.loads(x) for x in (tmp_path / "logs" / "steps.jsonl").read_text().splitlines()]
+    assert {s["model"] for s in steps} == {"qwen3_1_7b_ascii_specialist"}
 
 
 def test_batch_size_intervention_starts_a_new_attempt(tmp_path, monkeypatch):
@@ -122,7 +184,8 @@ def test_lora_trains_adapters_and_saves_merged_weights(tmp_path):
     from helix_train.modeling import build_tiny_model, load_tokenizer
 
     weights = load_file(final / "model.safetensors")
-    base = build_tiny_model(load_tokenizer(), cfg.model.tiny, seed=0).state_dict()
+    base = build_tiny_model(load_tokenizer(str(tmp_path / "tokenizer")), cfg.model.tiny,
+                            seed=0).state_dict()
     q = "model.layers.0.self_attn.q_proj.weight"
     assert not (weights[q] == base[q]).all()  # the merged LoRA update changed q_proj
 

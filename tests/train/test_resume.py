@@ -16,7 +16,7 @@ pytest.importorskip("trl")
 CONFIG = """\
 preset: tiny-cpu
 name: resume-test
-model: {tiny: {hidden_size: 16, intermediate_size: 32}}
+model: {bpe_vocab_size: 512, tiny: {hidden_size: 16, intermediate_size: 32}}
 training: {per_device_train_batch_size: 8, logging_steps: 1, warmup_steps: 0}
 curriculum: {models: [coordinator], coordinator_epochs: 3, checkpoint_every: 1}
 watchdog: {val_limit: 4, max_new_tokens: 4, generation_batch_size: 8}
