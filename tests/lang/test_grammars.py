@@ -326,7 +326,7 @@ def test_wheel_ships_the_grammars_and_works_when_installed(tmp_path):
         if (ROOT / item).exists():
             (src / item).write_bytes((ROOT / item).read_bytes())
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for pkg in ("helix_lang", "grammars", "helix_corpus", "helix_train"):
+    for pkg in ("helix_lang", "grammars", "helix_corpus", "helix_train", "helix_moe"):
         if (ROOT / pkg).is_dir():
             shutil.copytree(ROOT / pkg, src / pkg, ignore=ignore)
     dist = tmp_path / "dist"
