@@ -11,25 +11,7 @@ from helix_lang.hlxl.resolve import (
     analyze, definition, occurrence_at, references, resolve, symbol_at, tokens,
 )
 from helix_lang.translit import to_hlx
-
-HOVER_SRC = """program demo {
-    block twice(n) { return n * 2; }
-    block main() {
-        let xs = [1, 2, 3];
-        let total = 0;
-        for (x in xs) { let total = total + twice(x); }
-        return total;
-    }
-}"""
-
-
-def at(src: str, needle: str, k: int = 0, nth: int = 1) -> tuple[int, int]:
-    """0-based (line, column) of character ``k`` of the ``nth`` occurrence of ``needle``."""
-    i = -1
-    for _ in range(nth):
-        i = src.index(needle, i + 1)
-    i += k
-    return src.count("\n", 0, i), i - (src.rfind("\n", 0, i) + 1)
+from spec_vectors import HOVER_SRC, at
 
 
 def refs(res, line, col):
