@@ -54,3 +54,18 @@ def at(src: str, needle: str, k: int = 0, nth: int = 1) -> tuple[int, int]:
         i = src.index(needle, i + 1)
     i += k
     return src.count("\n", 0, i), i - (src.rfind("\n", 0, i) + 1)
+
+
+#: §7's table of non-canonical HLXL value literals and their canonical form.
+SPEC7_NONCANONICAL = [
+    ('b"data"', 'x"64617461"'),
+    ('b"\\x00\\xFF\\n"', 'x"00ff0a"'),
+    ("[1,2] // list", "[1, 2]"),
+    ("{ 14 : { @0 : 42 } }", "{14: {@0: 42}}"),
+    ('contract 902 { pipeline_id: "p", stages: [&h_a] }', '{902: {@0: "p", @1: [&h_a]}}'),
+    ('contract 820 { op_code: 1, "table": "main", handle: &h_x }',
+     '{820: {@0: 1, @1: "main", @2: &h_x}}'),
+    ('contract 1000 { op: "read", @1: &h_f }', '{1000: {@0: "read", @1: &h_f}}'),
+    ('"e\\u{301}"', '"é"'),
+    ("-0.0", "0.0"),
+]
