@@ -90,12 +90,15 @@ def main() -> None:
               help=f"A preset ({', '.join(PRESETS)}) or a YAML config file.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Run directory (default: runs/<name>).")
-@click.option("--parallel", is_flag=True, help="Train the two specialists at once, one process "
-              "per GPU (needs two or more visible GPUs).")
+@click.option("--parallel", is_flag=True, help="Train the models at once: one process per "
+              "specialist and GPU (two or more visible GPUs), or two single-threaded CPU lanes "
+              "for a CPU config (`training.use_cpu`).")
 @click.option("--only-model", "only_models", multiple=True, hidden=True)
+@click.option("--line-progress", is_flag=True, hidden=True,
+              help="Plain progress lines instead of bars (the children of --parallel).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every checkpoint report.")
 def run(source: str, out: Path | None, parallel: bool, only_models: tuple[str, ...],
-        verbose: bool) -> None:
+        line_progress: bool, verbose: bool) -> None:
     """Run the whole curriculum: corpora, both phases, watchdog, gates, final models, report."""
     _logging(verbose)
     try:
@@ -108,9 +111,13 @@ def run(source: str, out: Path | None, parallel: bool, only_models: tuple[str, .
                                    f"`helix-train resume {out}` or pick another --out")
     from . import curriculum, report
 
-    if parallel or cfg.curriculum.parallel:
-        _run_parallel(cfg, source, out)
-        summary = curriculum.run(cfg, out)  # the coordinator, then collects the final models
+    if (parallel or cfg.curriculum.parallel) and not only_models and _run_parallel(
+            cfg, source, out, asked=parallel):
+        # what is left (the coordinator after the GPU children), then the final models
+        summary = _run_with_progress(curriculum.run, cfg, out)
+    elif line_progress:
+        summary = curriculum.run(cfg, out, only_models=list(only_models) or None,
+                                 on_progress=_LineProgress())
     else:
         summary = _run_with_progress(curriculum.run, cfg, out, only_models=list(only_models) or None)
     if only_models:
@@ -122,12 +129,89 @@ def run(source: str, out: Path | None, parallel: bool, only_models: tuple[str, .
         sys.exit(1)
 
 
-def _run_parallel(cfg, source: str, out: Path) -> None:
+class _LineProgress:
+    """``on_progress`` for the children of ``--parallel``: one plain line per 10 % of a stage
+    (several processes share the terminal, so live bars would overwrite each other)."""
+
+    def __init__(self):
+        self.shown: dict[tuple, int] = {}
+
+    def __call__(self, info: dict) -> None:
+        key = (info["model"], info["phase"], info["attempt"])
+        tenth = 10 * info["step"] // max(1, info["max_steps"])
+        if self.shown.get(key, -1) < tenth:
+            self.shown[key] = tenth
+            stderr.print(f"{info['model']} {info['phase']} (attempt {info['attempt']}): "
+                         f"{10 * tenth:3d}% step {info['step']}/{info['max_steps']} "
+                         f"epoch {info['epoch'] or 0:.1f}", highlight=False)
+
+
+def _child(source: str, out: Path, model: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "helix_train.cli", "run", "--preset", source,
+                             "--out", str(out), "--only-model", model, "--line-progress"],
+                            env=env)
+
+
+def _run_cpu_lanes(cfg, source: str, out: Path, *, asked: bool) -> bool:
+    """Two CPU processes: lane 1 trains the first specialist (phase 1, then phase 2); lane 2 the
+    coordinator, then the other specialists, each once lane 1's phase 1 has finished (so that,
+    with ``curriculum.share_general``, it is copied instead of trained again).  Each process
+    uses ``training.num_threads`` threads (default: half the cores).  False (nothing run) on one
+    core when the config, not ``--parallel``, asked for lanes: the run is then sequential."""
+    import time
+
+    from . import curriculum
+    from .config import plan
+
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        if asked:
+            raise click.UsageError("--parallel on CPU runs two processes and needs at least 2 "
+                                   "CPU cores; 1 found. Run without --parallel.")
+        stderr.print("curriculum.parallel: 1 CPU core, so the models train one after the other")
+        return False
+    roles = cfg.curriculum.models
+    specialists = [r for r in roles if r != "coordinator"]
+    lane1 = specialists[:1]
+    lane2 = [r for r in roles if r == "coordinator"] + specialists[1:]
+    env = dict(os.environ)
+    if not cfg.training.num_threads:
+        env["OMP_NUM_THREADS"] = str(max(1, cores // 2))
+    curriculum.run(cfg, out, only_models=[])  # config, tokenizer, corpus (once, before the lanes)
+    stderr.print(f"CPU lanes: 1 → {', '.join(lane1) or '-'}; 2 → {', '.join(lane2) or '-'}")
+    first = {s.model: s for s in plan(cfg) if s.phase == "general"}
+    phase1 = first.get(cfg.model_name(lane1[0])) if lane1 else None
+    procs = [_child(source, out, cfg.model_name(lane1[0]), env)] if lane1 else []
+    for role in lane2:
+        if role != "coordinator" and phase1 is not None and cfg.curriculum.share_general:
+            while (procs[0].poll() is None and (curriculum.load_state(
+                    curriculum.stage_dir(out.resolve(), phase1)) or {}).get("status")
+                   not in ("done", "failed")):
+                time.sleep(1.0)
+        p = _child(source, out, cfg.model_name(role), env)
+        if p.wait():
+            procs.append(p)
+            break
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise click.ClickException(f"a lane failed (exit codes {codes}); see {out}/logs and "
+                                   f"`helix-train resume {out}`")
+    return True
+
+
+def _run_parallel(cfg, source: str, out: Path, *, asked: bool) -> bool:
+    """Train in several processes (CPU lanes, or one specialist per GPU); False if it did not."""
     import torch
 
     n = torch.cuda.device_count()
     specialists = [r for r in cfg.curriculum.models if r != "coordinator"]
+    if cfg.training.use_cpu or n == 0 and cfg.model.base == "tiny":
+        return _run_cpu_lanes(cfg, source, out, asked=asked)
     if n < 2:
+        if not asked:
+            stderr.print(f"curriculum.parallel: {n} GPU visible, so the specialists train one "
+                         f"after the other")
+            return False
         raise click.UsageError(
             f"--parallel runs one specialist per GPU and needs at least 2 visible GPUs; "
             f"{n} found{' (CPU only)' if n == 0 else ''}. Run without --parallel: the specialists "
@@ -135,16 +219,14 @@ def _run_parallel(cfg, source: str, out: Path) -> None:
     from . import curriculum
 
     curriculum.run(cfg, out, only_models=[])  # config, corpus (once, before the children)
-    procs = []
-    for i, role in enumerate(specialists):
-        env = dict(os.environ, CUDA_VISIBLE_DEVICES=str(i % n))
-        procs.append(subprocess.Popen([sys.executable, "-m", "helix_train.cli", "run", "--preset",
-                                       source, "--out", str(out), "--only-model",
-                                       cfg.model_name(role)], env=env))
+    procs = [_child(source, out, cfg.model_name(role),
+                    dict(os.environ, CUDA_VISIBLE_DEVICES=str(i % n)))
+             for i, role in enumerate(specialists)]
     codes = [p.wait() for p in procs]
     if any(codes):
         raise click.ClickException(f"a specialist process failed (exit codes {codes}); see "
                                    f"{out}/logs and `helix-train resume {out}`")
+    return True
 
 
 @main.command()
@@ -188,7 +270,9 @@ def eval_(model_dir: Path, corpus: Path, track: str, split: str, limit: int | No
     stdout.print(f"loss {result['loss']:.4f}  accuracy {100 * result['accuracy']:.1f}% "
                  f"({result['total']} examples, {result['format_errors']} unparsed)")
     for task, t in result["tasks"].items():
-        stdout.print(f"  {task:24s} {t['correct']:>4}/{t['n']:<4} {100 * t['accuracy']:5.1f}%")
+        base = "" if t.get("baseline") is None else f"  (majority baseline {100 * t['baseline']:.1f}%)"
+        stdout.print(f"  {task:24s} {t['correct']:>4}/{t['n']:<4} {100 * t['accuracy']:5.1f}%{base}",
+                     highlight=False)
     for g in result["gates"]:
         value = "n/a" if g["value"] is None else f"{g['value']:.4g}"
         stdout.print(f"  gate {g['gate']:32s} {value:>8} (≥/< {g['threshold']:g})  {g['status']}")

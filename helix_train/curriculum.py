@@ -326,7 +326,9 @@ def _decide_next(cfg: HelixConfig, run_dir: Path, stage: Stage, sdir: Path, stat
 
 
 def _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus) -> None:
-    """Best checkpoint → ``result/``; test split → loss, answers, grades, gates (rank 0)."""
+    """Best checkpoint → ``result/``; test split → loss, answers, grades, gates, and per task the
+    majority-answer baseline and the seen/held-out phrasing split against the train split
+    (rank 0)."""
     from .evaluate import completion_loss, generate_answers, grade_records
 
     every = [(a, r) for a in state["attempts"] for r in graded_checkpoints(sdir / a["dir"])]
@@ -351,7 +353,8 @@ def _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus) -> None:
         "best_grade": best["grade"], "best_points": best["points"]["total"],
         "test_loss": loss if math.isfinite(loss) else str(loss), "test_accuracy": graded.accuracy,
         "test_format_errors": graded.format_errors, "test_total": graded.total,
-        "tasks": task_accuracy(graded.rows), "gates": gates,
+        "tasks": task_accuracy(graded.rows, test, load_split(corpus, stage.track, "train")),
+        "gates": gates,
         "gates_passed": all(g["status"] == "PASS" for g in gates),
         "attempts": len(state["attempts"]), "parameters": describe(model),
     }
@@ -480,12 +483,13 @@ def _tokenizer_and_corpus(cfg: HelixConfig, run_dir: Path):
     return load_tokenizer(str(path)), corpus
 
 
-def _shared_source(cfg: HelixConfig, stage: Stage, states: dict) -> Stage | None:
+def _shared_source(cfg: HelixConfig, run_dir: Path, stage: Stage, states: dict) -> Stage | None:
     """The finished phase-1 stage ``stage`` can copy (``curriculum.share_general``), else None.
 
     Phase 1 of every specialist is the same training: the `general` track, the same epochs, the
     base model, and one config and seed for the whole run; only the model's name differs.  A
-    failed one is copied too (training it again would fail the same way).
+    failed one is copied too (training it again would fail the same way).  Stages this process
+    did not run (another CPU lane trained them) are looked up on disk.
     """
     if not cfg.curriculum.share_general or stage.phase != "general":
         return None
@@ -493,8 +497,9 @@ def _shared_source(cfg: HelixConfig, stage: Stage, states: dict) -> Stage | None
         if (other.phase == "general" and other.model != stage.model
                 and (other.track, other.epochs, other.init_from) ==
                 (stage.track, stage.epochs, stage.init_from)
-                and (states.get((other.model, other.phase)) or {}).get("status") in ("done",
-                                                                                    "failed")):
+                and (states.get((other.model, other.phase))
+                     or load_state(stage_dir(run_dir, other)) or {}).get("status") in ("done",
+                                                                                       "failed")):
             return other
     return None
 
@@ -560,7 +565,7 @@ def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None 
                 continue
             init = str((stage_dir(run_dir, replace(stage, phase=stage.init_from)) / "result")
                        .relative_to(run_dir))
-        shared = _shared_source(cfg, stage, states)
+        shared = _shared_source(cfg, run_dir, stage, states)
         if shared is not None:
             states[(stage.model, stage.phase)] = _copy_shared_stage(run_dir, shared, stage)
             continue

@@ -95,13 +95,16 @@ class SplitResult:
 
 
 def grade_records(records: list[dict], answers: list[str], grader=grade) -> SplitResult:
-    """Grade every answer; rows carry prompt, expected, answer and the grade."""
+    """Grade every answer; rows carry id, task, prompt template (``meta.template``, None when the
+    record has none), prompt, expected, answer and the grade."""
     rows, correct, errors = [], 0, 0
     for r, a in zip(records, answers, strict=True):
         g: Grade = grader(r, a)
         correct += g.correct
         errors += not g.parsed
-        rows.append({"id": r.get("id"), "task": r.get("task"), "prompt": r["prompt"][-1]["content"],
+        rows.append({"id": r.get("id"), "task": r.get("task"),
+                     "template": (r.get("meta") or {}).get("template"),
+                     "prompt": r["prompt"][-1]["content"],
                      "expected": expected_answer(r), "answer": a, "grade": asdict(g)})
     return SplitResult(rows, correct, errors, len(rows))
 
@@ -109,14 +112,18 @@ def grade_records(records: list[dict], answers: list[str], grader=grade) -> Spli
 def evaluate_model(model_dir, corpus_dir, track: str, split: str = "test", *,
                    limit: int | None = None, max_new_tokens: int = 128, batch_size: int = 16,
                    out=None) -> dict:
-    """Loss, per-task accuracy and gates of a saved model (``final_model/`` or a stage result)."""
+    """Loss, per-task accuracy and gates of a saved model (``final_model/`` or a stage result).
+
+    When the track has a ``train`` split next to the evaluated one, the per-task entries carry the
+    majority-answer baseline and the seen/held-out phrasing split (see
+    :func:`helix_train.gates.task_accuracy`); otherwise those keys are None."""
     import json
     from pathlib import Path
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from .config import GateConfig
-    from .data import load_split
+    from .data import corpus_path, load_split
     from .gates import evaluate_gates, task_accuracy
 
     tok = AutoTokenizer.from_pretrained(str(model_dir))
@@ -128,11 +135,14 @@ def evaluate_model(model_dir, corpus_dir, track: str, split: str = "test", *,
     answers = generate_answers(model, tok, records, max_new_tokens=max_new_tokens,
                                batch_size=batch_size)
     result = grade_records(records, answers)
+    train = (load_split(corpus_dir, track, "train")
+             if corpus_path(corpus_dir, track, "train").exists() else None)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w", encoding="utf-8") as f:
             for row in result.rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
     return {"loss": loss, "accuracy": result.accuracy, "total": result.total,
-            "format_errors": result.format_errors, "tasks": task_accuracy(result.rows),
+            "format_errors": result.format_errors,
+            "tasks": task_accuracy(result.rows, records, train),
             "gates": evaluate_gates(track, records, result.rows, loss, GateConfig())}

@@ -4,7 +4,8 @@
 ``watchdog.json``, ``result.json``, ``logs/steps.jsonl``) and writes into ``RUN_DIR/report/``:
 
 * ``report.json`` — every stage: status, attempts, each checkpoint's points and grade, test
-  metrics, per-task accuracy, gates; plus the supervisor summary;
+  metrics, per-task accuracy (with the majority-answer baseline and the seen/held-out phrasing
+  split; null for results written before those existed), gates; plus the supervisor summary;
 * ``report.md`` — the same for people, supervisor summary first;
 * ``loss.png`` (train loss per step and eval loss per checkpoint), ``grades.png`` (rubric total
   per checkpoint), ``tasks.png`` (held-out test accuracy per task family).
@@ -20,6 +21,9 @@ import yaml
 from .config import HelixConfig, from_dict, plan
 
 __all__ = ["collect", "write_report"]
+
+#: Per-task keys of ``result.json`` that older runs lack; :func:`collect` fills them with None.
+_TASK_KEYS_ADDED = ("baseline", "seen_n", "seen_correct", "heldout_n", "heldout_correct")
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -46,6 +50,10 @@ def collect(run_dir: str | Path) -> dict:
                                     "points": r["points"], "grade": r["grade"],
                                     "action": r["action"]["kind"], "reviewer": r.get("reviewer")})
         result_path = sdir / "result.json"
+        result = json.loads(result_path.read_text("utf-8")) if result_path.exists() else None
+        for t in (result or {}).get("tasks", {}).values():
+            for key in _TASK_KEYS_ADDED:
+                t.setdefault(key, None)
         stages.append({"model": stage.model, "role": stage.role, "phase": stage.phase,
                        "track": stage.track, "status": state["status"],
                        "reason": state.get("reason"),
@@ -53,8 +61,7 @@ def collect(run_dir: str | Path) -> dict:
                                                        "batch_size", "epochs")}
                                     for a in state["attempts"]],
                        "checkpoints": checkpoints,
-                       "result": json.loads(result_path.read_text("utf-8"))
-                       if result_path.exists() else None})
+                       "result": result})
     supervisor = []
     for name in dict.fromkeys(s["model"] for s in stages):
         mine = [s for s in stages if s["model"] == name]
@@ -85,6 +92,13 @@ def _f(x, pct: bool = False) -> str:
     if isinstance(x, str):
         return x
     return f"{100 * x:.1f}%" if pct else f"{x:.4g}"
+
+
+def _share(correct: int | None, n: int | None) -> str:
+    """``correct/n (pct)``; ``0/0`` for an empty split, ``n/a`` when it was not measured."""
+    if correct is None or n is None:
+        return "n/a"
+    return f"{correct}/{n} ({100 * correct / n:.1f}%)" if n else "0/0"
 
 
 def _markdown(data: dict) -> str:
@@ -133,11 +147,14 @@ def _markdown(data: dict) -> str:
                 threshold = _f(g["threshold"], g["metric"] != "loss")
                 out.append(f"| {g['gate']} | {g['metric']} | {value} | {threshold} | {g['n']} | "
                            f"**{g['status']}** |")
-            out += ["", "| task | n | correct | accuracy | format valid |",
-                    "| --- | --- | --- | --- | --- |"]
+            out += ["", "| task | n | correct | accuracy | format valid | baseline | "
+                    "seen phrasing | held-out phrasing |",
+                    "| --- | --- | --- | --- | --- | --- | --- | --- |"]
             for task, t in r["tasks"].items():
                 out.append(f"| {task} | {t['n']} | {t['correct']} | {_f(t['accuracy'], True)} | "
-                           f"{_f(t['format_valid'], True)} |")
+                           f"{_f(t['format_valid'], True)} | {_f(t.get('baseline'), True)} | "
+                           f"{_share(t.get('seen_correct'), t.get('seen_n'))} | "
+                           f"{_share(t.get('heldout_correct'), t.get('heldout_n'))} |")
         out.append("")
     return "\n".join(out)
 
