@@ -531,7 +531,11 @@ def _copy_shared_stage(run_dir: Path, source: Stage, stage: Stage) -> dict:
 
 def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None = None,
         on_progress: Callable[[dict], None] | None = None) -> dict:
-    """Run (or continue) the whole curriculum in ``run_dir``; returns ``run_dir/summary.json``."""
+    """Run (or continue) the whole curriculum in ``run_dir``; returns ``run_dir/summary.json``.
+
+    With ``only_models`` only those models' stages run (``[]``: config, tokenizer and corpus
+    only), as one part of a run; final models, ``summary.json`` and the ``run_done`` event are
+    left to the run without it, and the returned summary lists no models."""
     run_dir = Path(run_dir).resolve()
     dist = _dist()
     if cfg.training.num_threads:
@@ -574,6 +578,9 @@ def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None 
         states[(stage.model, stage.phase)] = run_stage(cfg, run_dir, stage, tok, corpus,
                                                        init=init, on_progress=on_progress)
     summary = {"run_dir": str(run_dir), "config": cfg.name, "models": {}}
+    if only_models is not None:  # part of a run (a lane, or the preparation before the lanes):
+        dist.wait_for_everyone()  # the whole run's final models, summary and event come later
+        return summary
     if dist.is_main_process:
         for name in dict.fromkeys(s.model for s in plan(cfg)):
             stages = [s for s in plan(cfg) if s.model == name]

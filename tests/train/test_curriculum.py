@@ -235,6 +235,9 @@ def test_parallel_cpu_lanes_share_phase_1_and_finish_every_model(tmp_path):
         ("qwen3_1_7b_runic_specialist", "qwen3_1_7b_ascii_specialist")]
     trained = [(e["model"], e["phase"]) for e in events if e["event"] == "attempt_start"]
     assert ("qwen3_1_7b_runic_specialist", "general") not in trained
+    # one summary event, from the parent once every lane is done (none from a lane or the set-up)
+    assert [e["models"] for e in events if e["event"] == "run_done"] == [
+        {m: "done" for m in summary["models"]}]
     assert (out / "report" / "report.md").exists()
 
 
