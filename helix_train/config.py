@@ -191,6 +191,8 @@ class CorpusConfig:
     max_answer_tokens: int | None = _f(None, "Drop records whose answer is longer than N tokens.")
     max_records: dict = _f({}, "Keep at most N records per split after filtering, e.g. "
                            "`{train: 400, val: 32, test: 64}`.")
+    workers: int = _f(1, "helix_corpus: generate up to N tracks at once, one process each (the "
+                      "result is the same for any N).")
 
 
 @dataclass

@@ -92,6 +92,28 @@ def filter_records(records: list[dict], *, tasks: list[str] | None = None,
     return mixed[:limit]
 
 
+def _generate_track(track: str, seed: int, scale: int, sizes: dict) -> dict[str, list[dict]]:
+    from helix_corpus.build import generate, sizes_for
+
+    return generate(track, seed=seed, sizes=sizes_for(track, scale=scale, sizes=sizes))
+
+
+def _generate_tracks(cfg: HelixConfig, tracks: tuple[str, ...]) -> list[dict[str, list[dict]]]:
+    """``helix_corpus`` corpora of ``tracks``, in order; ``corpus.workers`` > 1 generates tracks
+    in that many processes at once (each track's records depend only on its seed)."""
+    c = cfg.corpus
+    args = [(t, c.seed, c.scale, c.sizes) for t in tracks]
+    workers = min(c.workers, len(tracks))
+    if workers <= 1:
+        return [_generate_track(*a) for a in args]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent may already run torch and tokenizers threads
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_generate_track, *zip(*args)))
+
+
 def prepare_corpus(cfg: HelixConfig, run_dir: str | Path, *, tokenizer=None) -> Path:
     """The corpus directory of a run, building it into ``run_dir/corpus`` when needed.
 
@@ -115,17 +137,14 @@ def prepare_corpus(cfg: HelixConfig, run_dir: str | Path, *, tokenizer=None) -> 
     c = cfg.corpus
     logger.info("building the %s corpora (%s) with %s", ", ".join(tracks), c.preset, source)
     built: dict[str, dict[str, list[dict]]] = {}
-    for track in tracks:
-        if source == "mini":
-            from .minicorpus import build_corpus
+    if source == "mini":
+        from .minicorpus import build_corpus
 
+        for track in tracks:
             build_corpus(out, size=c.preset, seed=c.seed, tracks=(track,))
             built[track] = {s: read_jsonl(out / track / f"{s}.jsonl") for s in SPLITS}
-        else:
-            from helix_corpus.build import generate, sizes_for
-
-            corpus = generate(track, seed=c.seed,
-                              sizes=sizes_for(track, scale=c.scale, sizes=c.sizes))
+    else:
+        for track, corpus in zip(tracks, _generate_tracks(cfg, tracks)):
             built[track] = {s: filter_records(rows, tasks=c.tasks.get(track))
                             for s, rows in corpus.items()}
     if callable(tokenizer) and not hasattr(tokenizer, "encode"):

@@ -287,6 +287,21 @@ def test_prepare_corpus_builds_filtered_helix_corpus(tmp_path, tokenizer):
     assert helix_corpus.grade_record(r, "nonsense").correct is False
 
 
+def test_prepare_corpus_gives_the_same_files_with_several_workers(tmp_path, tokenizer):
+    """`corpus.workers: 2` generates the tracks in two processes; the files are byte-identical."""
+    pytest.importorskip("helix_corpus")
+    built = {}
+    for workers in (1, 2):
+        cfg = _config(curriculum={"models": ["ascii", "coordinator"]})
+        cfg.corpus = from_dict(type(cfg.corpus), {
+            "source": "helix_corpus", "sizes": {"train": 40, "val": 10, "test": 10},
+            "workers": workers})
+        out = corpus_mod.prepare_corpus(cfg, tmp_path / f"w{workers}", tokenizer=tokenizer)
+        built[workers] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*.jsonl"))}
+    assert len(built[1]) == 9  # general, ascii, coordinator × train/val/test
+    assert built[1] == built[2]
+
+
 def test_prepare_corpus_says_what_to_fix_when_filtering_leaves_nothing(tmp_path, tokenizer):
     pytest.importorskip("helix_corpus")
     cfg = _config(curriculum={"models": ["coordinator"]})
