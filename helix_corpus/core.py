@@ -31,21 +31,26 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 __all__ = [
-    "GENERATOR_VERSION", "SPEC_EDITION", "SPLITS", "TRACKS", "PHASE", "ROUTES", "Draft", "Grade",
-    "Family", "Paraphrases", "GenerationError", "split_of", "sample", "derive_seed",
-    "clean_answer", "route_of", "TRAIN_SHARE", "VAL_SHARE", "bucket", "fact_skeleton",
+    "GENERATOR_VERSION", "SPEC_EDITION", "SPLITS", "TRACKS", "PHASE", "ROUTES", "MODEL_TRACKS",
+    "Draft", "Grade", "Family", "Paraphrases", "GenerationError", "split_of", "sample",
+    "derive_seed", "clean_answer", "route_of", "trained_on", "TRAIN_SHARE", "VAL_SHARE", "bucket",
+    "fact_skeleton",
 ]
 
 #: Bumped whenever a generator changes its output for the same seed.
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 #: The HLX-SPEC edition the corpora are checked against.
 SPEC_EDITION = 1
 SPLITS = ("train", "val", "test")
 TRACKS = ("general", "ascii", "runic", "coordinator")
 #: Curriculum phase of each track (phase 1 is shared by both specialists).
 PHASE = {"general": 1, "ascii": 2, "runic": 2, "coordinator": 2}
-#: The answers of the coordinator's routing task.
+#: The answers of the coordinator's routing task, in :func:`route_of`'s fallback order.
 ROUTES = ("ascii", "runic", "coordinator")
+#: The tracks each model trains on: the specialists on phase 1 (``general``) and their own
+#: phase 2 track, the coordinator on its track alone.
+MODEL_TRACKS = {"ascii": ("general", "ascii"), "runic": ("general", "runic"),
+                "coordinator": ("coordinator",)}
 #: Percent of the skeleton hash space that goes to train and to val (the rest is test).
 TRAIN_SHARE, VAL_SHARE = 70, 10
 
@@ -180,14 +185,37 @@ def clean_answer(answer: str) -> str:
     return text.strip()
 
 
+def trained_on(family: Family) -> tuple[str, ...]:
+    """The models (of :data:`ROUTES`, in that order) trained on a family: those whose
+    :data:`MODEL_TRACKS` meet the family's ``tracks``.
+
+    >>> from helix_corpus import FAMILIES
+    >>> trained_on(FAMILIES["convert"]), trained_on(FAMILIES["lct_mastery"])
+    (('ascii', 'runic', 'coordinator'), ('ascii',))
+    """
+    return tuple(m for m in ROUTES if any(t in family.tracks for t in MODEL_TRACKS[m]))
+
+
 def route_of(family: Family, formats: tuple[str, ...] | list[str]) -> str:
-    """Which model answers a request: the family's route, else by the answer format (runic
-    formats → ``runic``, ASCII text formats → ``ascii``, LC-B or none → ``coordinator``)."""
+    """Which model answers a request: always one trained on its family (:func:`trained_on`).
+
+    The family's explicit ``route`` if it has one (it must name a model trained on the family;
+    the corpus tests check it), else the answer format decides (runic formats → ``runic``, ASCII
+    text formats → ``ascii``, LC-B or none → ``coordinator``); when that model is not trained on
+    the family, the first of ``ascii``, ``runic``, ``coordinator`` that is.
+
+    >>> from helix_corpus import FAMILIES
+    >>> [route_of(FAMILIES[n], ("lct", "lcb")) for n in ("convert", "lct_mastery")]
+    ['coordinator', 'ascii']
+    """
     if family.route is not None:
         return family.route
     target = formats[-1] if formats else None
     if target in ("hlx", "lcr"):
-        return "runic"
-    if target in ("hlxl", "lct"):
-        return "ascii"
-    return "coordinator"
+        want = "runic"
+    elif target in ("hlxl", "lct"):
+        want = "ascii"
+    else:
+        want = "coordinator"
+    models = trained_on(family)
+    return want if want in models or not models else models[0]

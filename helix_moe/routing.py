@@ -6,9 +6,11 @@ closing ``<|im_end|>`` — given the rendered prompt, in one batched forward pas
 three sequence log-likelihoods with a softmax.  The winner's probability is the confidence.
 
 Fallback: below ``threshold`` (default 0.5) the router does not trust the coordinator and applies
-the rule the corpus itself uses (``helix_corpus.core.route_of``): the *target* format named in the
-request decides (HLX / LC-R → runic, HLXL / LC-T → ascii); a request that names no format, or
-LC-B, stays with the coordinator, which is the generalist.
+the format rule of the corpus, as ``helix_corpus.core.route_of``'s format rule: the *target* format
+named in the request decides (HLX / LC-R → runic, HLXL / LC-T → ascii); a request that names
+no format, or LC-B, stays with the coordinator, which is the generalist.  Knowing no task
+family, it cannot apply ``route_of``'s family rules (an explicit route, or the fall-back to a
+model trained on the family), so it may differ from ``route_of`` there.
 """
 
 from __future__ import annotations

@@ -240,8 +240,8 @@ def _fields_make(rng: random.Random, split: str) -> Draft:
 
 CONTRACT_FIELDS = Family(
     "contract_fields", "registry questions: list a contract's fields, a field's index, name, "
-    "type or requiredness, a contract's id or name", {"general": 2}, _fields_make, grade_exact,
-    capacity=250, route="coordinator")
+    "type or requiredness, a contract's id or name", {"general": 2, "coordinator": 1},
+    _fields_make, grade_exact, capacity=250, route="coordinator")
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -313,8 +313,8 @@ def _validate_make(rng: random.Random, split: str) -> Draft:
 
 CONTRACT_VALIDATE = Family(
     "contract_validate", "a contract value (sometimes broken: missing field, wrong type, "
-    "constraint, unknown index), asked for its schema findings in order", {"general": 2},
-    _validate_make, grade_findings, route="coordinator")
+    "constraint, unknown index), asked for its schema findings in order",
+    {"general": 2, "coordinator": 1}, _validate_make, grade_findings, route="coordinator")
 
 
 # -- named-field sugar --------------------------------------------------------------------------

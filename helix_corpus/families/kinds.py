@@ -116,5 +116,5 @@ def _make(rng: random.Random, split: str) -> Draft:
 
 KIND_OF = Family(
     "kind_of", "the kind, kind id or depth of a value, the kind of an element `v[i][\"k\"]`, "
-    "or whether a value matches a registry type", {"general": 2}, _make, grade_exact,
-    route="coordinator")
+    "or whether a value matches a registry type", {"general": 2, "coordinator": 1}, _make,
+    grade_exact, route="coordinator")

@@ -116,7 +116,7 @@ def canonical_family(name: str, summary: str, formats: tuple[str, ...], profiles
 
 CONVERT = convert_family(
     "convert", "a value in one format, asked in another (all 20 ordered pairs of hlxl, hlx, "
-    "lct, lcr, lcb)", ALL_PAIRS, (BASIC, MEDIUM), {"general": 6})
+    "lct, lcr, lcb)", ALL_PAIRS, (BASIC, MEDIUM), {"general": 6, "coordinator": 1})
 
 LCB_ENCODE = convert_family(
     "lcb_encode", "a value in a text format, asked as LC-B hex display",
@@ -129,7 +129,7 @@ LCB_DECODE = convert_family(
     {"general": 2, "coordinator": 3}, messy=0.2)
 
 DESCRIBE = Family("describe_value", "a value described in plain English, asked in a format",
-                  {"general": 2}, _describe_make, grade_value)
+                  {"general": 2, "coordinator": 1}, _describe_make, grade_value)
 
 LCT_MASTERY = convert_family(
     "lct_mastery", "deeply nested or escape-heavy values of every kind, to and from LC-T",
@@ -145,7 +145,7 @@ LCR_MASTERY = convert_family(
 CANONICAL = canonical_family(
     "canonicalize", "a non-canonical value text (key order, spacing, escapes, sugar, -0.0, "
     "b-strings, upper-case hex), asked in canonical form", FORMATS5, (NESTED, NESTED_MEDIUM),
-    {"general": 2}, CANONICAL_TEMPLATES)
+    {"general": 2, "coordinator": 1}, CANONICAL_TEMPLATES)
 
 COMPACT_ASCII = canonical_family(
     "compact_ascii", "pretty or loose HLXL / LC-T value text, asked in the shortest canonical "

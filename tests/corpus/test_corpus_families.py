@@ -7,12 +7,15 @@ import pytest
 from corpus_helpers import drafts
 
 from helix_corpus import FAMILIES, split_of
-from helix_corpus.core import PHASE, TRACKS, route_of
+from helix_corpus.core import PHASE, TRACKS, route_of, trained_on
 from helix_lang import FORMATS, HLXError, to_hlx, to_hlxl
 from helix_lang.errors import CODES
 from helix_lang.hlxl.parser import load
 
 NAMES = sorted(FAMILIES)
+#: The tracks each model trains on (the specialists share phase 1's `general`).
+TRAINS_ON = {"ascii": {"general", "ascii"}, "runic": {"general", "runic"},
+             "coordinator": {"coordinator"}}
 #: The look-alike animal emoji of damaged corpora, by the glyph they imitate.
 ANIMAL = {"🜁": "🐁", "🜂": "🐂", "🜃": "🐃", "🜄": "🐄", "🜊": "🐊"}
 
@@ -41,6 +44,35 @@ def test_examples_grade_correct_and_respect_their_split(name):
         if split == "train":
             assert ".h" not in draft.template and "!" not in draft.skeleton
         assert route_of(family, draft.formats) in ("ascii", "runic", "coordinator")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_request_routes_to_a_model_trained_on_its_family(name):
+    import random
+
+    family = FAMILIES[name]
+    trained = {m for m, tracks in TRAINS_ON.items() if tracks & set(family.tracks)}
+    assert trained and set(trained_on(family)) == trained
+    if family.route is not None:  # an explicit route must agree with the tracks
+        assert family.route in trained, (family.route, dict(family.tracks))
+    for split in ("train", "val", "test"):
+        rng = random.Random(f"route/{name}/{split}")
+        for _ in range(100):
+            draft = family.make(rng, split)
+            assert route_of(family, draft.formats) in trained, (split, draft.formats, trained)
+
+
+def test_route_falls_back_to_a_trained_model():
+    lct, kind = FAMILIES["lct_mastery"], FAMILIES["kind_of"]
+    assert "coordinator" not in lct.tracks
+    assert route_of(lct, ("lct", "lcb")) == route_of(lct, ("hlxl", "lcb")) == "ascii"
+    assert route_of(lct, ("lcb", "lct")) == "ascii"
+    assert route_of(FAMILIES["lcr_mastery"], ("hlx", "lct")) == "runic"
+    assert "coordinator" in kind.tracks
+    assert route_of(kind, ("lct",)) == "coordinator"
+    # families of every model keep the format rule
+    assert route_of(FAMILIES["convert"], ("lct", "lcb")) == "coordinator"
+    assert route_of(FAMILIES["convert"], ("lcb", "lcr")) == "runic"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -14,7 +14,7 @@ TEMPLATES = ["Convert this value to {fmt}: {v}", "Rewrite {v} in canonical {fmt}
 
 
 def synthetic_requests(seed: int, n: int) -> list[tuple[str, str]]:
-    """(request, route) pairs: the named target format decides, as in ``route_of``."""
+    """(request, route) pairs: the named target format decides, as ``route_of``'s format rule."""
     rng = random.Random(seed)
     out = []
     for _ in range(n):
