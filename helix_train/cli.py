@@ -146,10 +146,22 @@ class _LineProgress:
                          f"epoch {info['epoch'] or 0:.1f}", highlight=False)
 
 
+def _die_with_parent() -> None:
+    """In a child before ``exec`` (Linux): SIGKILL it when the parent dies, so that a killed
+    ``--parallel`` run leaves no lane training on (``resume`` then continues the whole run)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):  # not Linux: the lanes outlive a killed parent
+        pass
+
+
 def _child(source: str, out: Path, model: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "helix_train.cli", "run", "--preset", source,
                              "--out", str(out), "--only-model", model, "--line-progress"],
-                            env=env)
+                            env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
 
 
 def _run_cpu_lanes(cfg, source: str, out: Path, *, asked: bool) -> bool:

@@ -35,6 +35,9 @@ runic       HLX-LS tasks                     errors_runic, hlx_ls, hlx_ls_check
 coordinator routing                          route
 coordinator LC-B tasks                       lcb_encode, lcb_decode, errors_lcb, translate_lct_lcb
 coordinator HLX knowledge                    hlx_facts, handle_table
+coordinator general questions                kind_of, contract_fields, contract_validate,
+                                             describe_value, canonicalize, convert (the general
+                                             families routed to the coordinator)
 =========== ================================ ========================================================
 
 >>> [g.name for g in GATES["ascii"]]
@@ -106,6 +109,8 @@ GATES: dict[str, tuple[Gate, ...]] = {
         _g("routing", ("route",)),
         _g("LC-B tasks", ("lcb_encode", "lcb_decode", "errors_lcb", "translate_lct_lcb")),
         _g("HLX knowledge", ("hlx_facts", "handle_table")),
+        _g("general questions", ("kind_of", "contract_fields", "contract_validate",
+                                 "describe_value", "canonicalize", "convert")),
     ),
 }
 

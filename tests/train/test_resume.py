@@ -31,6 +31,8 @@ def _graded(attempt_dir) -> set[int]:
 
 
 def test_resume_after_sigkill_continues_from_the_last_checkpoint(tmp_path):
+    """The config inherits tiny-cpu's CPU lanes, so the coordinator trains in a child process:
+    SIGKILL on the parent must take the child down too (else it would train on beside `resume`)."""
     from click.testing import CliRunner
 
     from helix_train.cli import main
