@@ -428,10 +428,13 @@ def _model_card(cfg: HelixConfig, name: str, results: list[dict]) -> str:
         for g in r["gates"]:
             lines.append(f"| {g['gate']} | {g['metric']} | {_fmt(g['value'])} | "
                          f"{_fmt(g['threshold'])} | {g['n']} | {g['status']} |")
-        lines += ["", "| task | n | accuracy | format valid |", "| --- | --- | --- | --- |"]
+        lines += ["", "| task | n | accuracy | format valid | majority baseline |",
+                  "| --- | --- | --- | --- | --- |"]
         for task, t in r["tasks"].items():
+            base = t.get("baseline")
             lines.append(f"| {task} | {t['n']} | {100 * t['accuracy']:.1f}% | "
-                         f"{100 * t['format_valid']:.1f}% |")
+                         f"{100 * t['format_valid']:.1f}% | "
+                         f"{'n/a' if base is None else f'{100 * base:.1f}%'} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -64,6 +64,7 @@ def test_full_curriculum_writes_every_deliverable(tmp_path):
     assert final_tok.decode(final_tok(text)["input_ids"]) == text
     card = (final / "README.md").read_text()
     assert "test loss" in card and "LC-T generation fully valid" in card
+    assert "| task | n | accuracy | format valid | majority baseline |" in card
     # per-example test results, per-checkpoint metrics, step logs
     row = json.loads((spec / "specialist" / "test.jsonl").read_text().splitlines()[0])
     assert {"prompt", "expected", "answer", "grade", "template"} <= set(row)
