@@ -154,7 +154,7 @@ def _die_with_parent() -> None:
 
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except (AttributeError, OSError):  # not Linux: the lanes outlive a killed parent
+    except (AttributeError, OSError):  # no prctl in this libc: the child outlives a killed parent
         pass
 
 
@@ -162,6 +162,14 @@ def _child(source: str, out: Path, model: str, env: dict | None = None) -> subpr
     return subprocess.Popen([sys.executable, "-m", "helix_train.cli", "run", "--preset", source,
                              "--out", str(out), "--only-model", model, "--line-progress"],
                             env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+
+def _wait_children(procs: list[subprocess.Popen], out: Path) -> None:
+    """Wait for every child of ``--parallel``; a failed one stops the run with a clear message."""
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise click.ClickException(f"a training process failed (exit codes {codes}); see "
+                                   f"{out}/logs and `helix-train resume {out}`")
 
 
 def _run_cpu_lanes(cfg, source: str, out: Path, *, asked: bool) -> bool:
@@ -191,8 +199,8 @@ def _run_cpu_lanes(cfg, source: str, out: Path, *, asked: bool) -> bool:
         env["OMP_NUM_THREADS"] = str(max(1, cores // 2))
     curriculum.run(cfg, out, only_models=[])  # config, tokenizer, corpus (once, before the lanes)
     stderr.print(f"CPU lanes: 1 → {', '.join(lane1) or '-'}; 2 → {', '.join(lane2) or '-'}")
-    first = {s.model: s for s in plan(cfg) if s.phase == "general"}
-    phase1 = first.get(cfg.model_name(lane1[0])) if lane1 else None
+    phase1 = next((s for s in plan(cfg) if lane1 and s.phase == "general"
+                   and s.model == cfg.model_name(lane1[0])), None)
     procs = [_child(source, out, cfg.model_name(lane1[0]), env)] if lane1 else []
     for role in lane2:
         if role != "coordinator" and phase1 is not None and cfg.curriculum.share_general:
@@ -204,10 +212,7 @@ def _run_cpu_lanes(cfg, source: str, out: Path, *, asked: bool) -> bool:
         if p.wait():
             procs.append(p)
             break
-    codes = [p.wait() for p in procs]
-    if any(codes):
-        raise click.ClickException(f"a lane failed (exit codes {codes}); see {out}/logs and "
-                                   f"`helix-train resume {out}`")
+    _wait_children(procs, out)
     return True
 
 
@@ -234,10 +239,7 @@ def _run_parallel(cfg, source: str, out: Path, *, asked: bool) -> bool:
     procs = [_child(source, out, cfg.model_name(role),
                     dict(os.environ, CUDA_VISIBLE_DEVICES=str(i % n)))
              for i, role in enumerate(specialists)]
-    codes = [p.wait() for p in procs]
-    if any(codes):
-        raise click.ClickException(f"a specialist process failed (exit codes {codes}); see "
-                                   f"{out}/logs and `helix-train resume {out}`")
+    _wait_children(procs, out)
     return True
 
 
