@@ -1,4 +1,5 @@
-"""The conformance vectors of HLX-SPEC §14, read from ``../shared/spec/vectors`` (never copied).
+"""The conformance vectors of HLX-SPEC §14, read from the repository's copy in ``spec/vectors``
+(``../shared/spec`` is upstream; ``tests/test_spec_copy.py`` notices when the two differ).
 
 ``vectors(name)`` is a plain function, usable at collection time for ``parametrize``; import it
 with ``from spec_vectors import vectors`` (``tests/`` is on ``pythonpath``, see pyproject.toml).
@@ -11,7 +12,8 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VECTORS_DIR = ROOT.parent / "shared" / "spec" / "vectors"
+SPEC_DIR = ROOT / "spec"
+VECTORS_DIR = SPEC_DIR / "vectors"
 
 
 @functools.cache
