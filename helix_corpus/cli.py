@@ -34,7 +34,7 @@ from .build import BuildError, sizes_for
 from .build import build as build_corpora
 from .core import SPLITS, TRACKS
 from .lint import lint_files, read_records
-from .scoring import read_predictions, score
+from .scoring import TABLE_HEADER, read_predictions, score, table_rows
 from .splits import SplitLeak
 from .stats import corpus_stats, load_counter
 
@@ -186,25 +186,38 @@ def lint(paths: tuple[Path, ...]) -> None:
 @click.option("--predictions", "pred_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSONL with `id` and `prediction` (or `completion`, `answer`, `output`).")
+@click.option("--train", "train_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Train split the baselines and the seen/held-out phrasing split come from "
+                   "(default: `train.jsonl` next to --corpus, when there is one).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path),
               help="Write the report as JSON to this file (`-` for standard output).")
-def grade(corpus_path: Path, pred_path: Path, json_path: Path | None) -> None:
-    """Score predictions: per-task accuracy and format validity."""
+def grade(corpus_path: Path, pred_path: Path, train_path: Path | None,
+          json_path: Path | None) -> None:
+    """Score predictions per family: accuracy with its 95 % Wilson interval, format validity, the
+    majority and copy-the-input baselines, seen/held-out phrasing, and whether the model learns."""
+    if train_path is None:
+        sibling = corpus_path.with_name("train.jsonl")
+        train_path = sibling if sibling.exists() and sibling != corpus_path else None
     try:
-        report = score(read_records(corpus_path), read_predictions(pred_path))
+        train = read_records(train_path) if train_path is not None else None
+        report = score(read_records(corpus_path), read_predictions(pred_path), train)
     except (ValueError, KeyError) as e:
         raise click.ClickException(str(e)) from None
+    report["train_path"] = None if train_path is None else str(train_path)
     if json_path is not None:
-        text = json.dumps(report, indent=2, sort_keys=True)
+        text = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False)
         if str(json_path) == "-":
             click.echo(text)
         else:
             json_path.write_text(text + "\n", encoding="utf-8")
     console = stderr if json_path is not None and str(json_path) == "-" else stdout
+    base = (f"baselines from {train_path}" if train_path is not None else
+            "no train split: majority baselines and `learns` unknown")
     table = Table(title=f"{corpus_path.name}: {report['overall']['n']} records, "
-                        f"{report['missing']} without prediction")
-    for col in ("task", "n", "accuracy", "format valid"):
-        table.add_column(col, justify="left" if col == "task" else "right")
-    for task, t in [*report["tasks"].items(), ("overall", report["overall"])]:
-        table.add_row(task, str(t["n"]), f"{t['accuracy']:.1%}", f"{t['format_valid']:.1%}")
+                        f"{report['missing']} without prediction; {base}")
+    for col in TABLE_HEADER:
+        table.add_column(col, justify="left" if col == "family" else "right", overflow="fold",
+                         no_wrap=col == "family")
+    for row in table_rows(report):
+        table.add_row(*row)
     console.print(table)

@@ -34,7 +34,7 @@ __all__ = [
     "GENERATOR_VERSION", "SPEC_EDITION", "SPLITS", "TRACKS", "PHASE", "ROUTES", "MODEL_TRACKS",
     "Draft", "Grade", "Family", "Paraphrases", "GenerationError", "split_of", "sample",
     "derive_seed", "clean_answer", "route_of", "trained_on", "TRAIN_SHARE", "VAL_SHARE", "bucket",
-    "fact_skeleton",
+    "fact_skeleton", "TEMPLATES", "template_text",
 ]
 
 #: Bumped whenever a generator changes its output for the same seed.
@@ -104,6 +104,11 @@ class Family:
     route: str | None = None
 
 
+#: Every :class:`Paraphrases` by name, filled as the family modules load (the scorer reads the
+#: template a record's ``meta.template`` names, :func:`template_text`).
+TEMPLATES: dict[str, "Paraphrases"] = {}
+
+
 @dataclass(frozen=True)
 class Paraphrases:
     """Prompt templates of one question: ``train`` ones anywhere, ``heldout`` ones only in val and
@@ -112,6 +117,9 @@ class Paraphrases:
     name: str
     train: tuple[str, ...]
     heldout: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        TEMPLATES.setdefault(self.name, self)
 
     def pick(self, rng: random.Random, split: str, heldout_share: float = 0.5) -> tuple[str, str]:
         if split != "train" and self.heldout and rng.random() < heldout_share:
@@ -124,6 +132,24 @@ class Paraphrases:
         """Pick a template and fill it: ``(template_id, text)``."""
         tid, text = self.pick(rng, split)
         return tid, text.format(**fields)
+
+
+def template_text(template_id: str | None) -> str | None:
+    """The text of the template a record's ``meta.template`` names (``name.i`` or ``name.hi``),
+    None when no loaded :class:`Paraphrases` has it.
+
+    >>> _ = Paraphrases("demo.ask", ("Say {x}.",), ("Please say {x}.",))
+    >>> template_text("demo.ask.h0"), template_text("demo.ask.7"), template_text(None)
+    ('Please say {x}.', None, None)
+    """
+    name, _, index = (template_id or "").rpartition(".")
+    p = TEMPLATES.get(name)
+    held = index.startswith("h")
+    index = index[1:] if held else index
+    if p is None or not index.isdigit():
+        return None
+    texts = p.heldout if held else p.train
+    return texts[int(index)] if int(index) < len(texts) else None
 
 
 def fact_skeleton(base: str, template_id: str) -> str:

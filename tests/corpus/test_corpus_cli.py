@@ -48,8 +48,13 @@ def test_stats_show_grade(small_build, tmp_path):
     report = json.loads(report_path.read_text())
     expected = sum(1 for n in range(len(rows) - 1) if n % 2 == 0) / len(rows)
     assert report["overall"]["accuracy"] == round(expected, 4)
-    assert report["missing"] == 1 and set(report["tasks"]) == {r["task"] for r in rows}
-    assert "overall" in result.output
+    assert report["missing"] == 1 and set(report["families"]) == {r["task"] for r in rows}
+    # the train split next to the test split gives the baselines and the phrasing split
+    assert report["train_path"] == str(corpus.with_name("train.jsonl"))
+    route = report["families"]["route"]
+    assert route["baselines"]["majority_family"] is not None and route["learns"] is not None
+    assert route["phrasing"]["seen"]["n"] + route["phrasing"]["heldout"]["n"] == route["n"]
+    assert "overall" in result.output and "route" in result.output
 
 
 def test_bad_options_and_lint_failures_exit_nonzero(tmp_path, small_build):
