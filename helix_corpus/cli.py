@@ -28,11 +28,11 @@ from rich.progress import (
 from rich.table import Table
 
 from helix_lang import HLXError
+from helix_lang._version import __version__
 
-from . import __version__
 from .build import BuildError, sizes_for
 from .build import build as build_corpora
-from .core import SPLITS, TRACKS
+from .core import GENERATOR_VERSION, SPEC_EDITION, SPLITS, TRACKS
 from .lint import lint_files, read_records
 from .scoring import TABLE_HEADER, read_predictions, score, table_rows
 from .splits import SplitLeak
@@ -64,8 +64,10 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-@click.group()
-@click.version_option(__version__, prog_name="helix-corpus")
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="helix-corpus",
+                      message=f"%(prog)s, version %(version)s (corpus generator "
+                              f"{GENERATOR_VERSION}, spec edition {SPEC_EDITION})")
 def cli() -> None:
     """Verified, held-out-by-structure HLX curriculum corpora and their graders."""
 

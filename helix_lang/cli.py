@@ -11,8 +11,10 @@ from pathlib import Path
 
 import click
 
+from ._version import __version__
 from .convert import FORMAT_NAMES, FORMATS
 from .errors import HLXError
+from .extras import require
 
 EXTENSIONS = {".hlxl": "hlxl", ".hlx": "hlx", ".lct": "lct", ".lcr": "lcr", ".lcb": "lcb"}
 _PROGRAM_START = re.compile(r"(?:\s|//[^\n]*|/\*.*?\*/)*(?:latent|program|ꙮ|⟠)(?![A-Za-z0-9_])",
@@ -60,8 +62,12 @@ def _fail(e: HLXError, text: str, source: str) -> Failed:
 FORMAT_CHOICE = click.Choice(FORMAT_NAMES)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="helix-hlx")
+#: ``-h`` as well as ``--help`` on every command (subcommands inherit it).
+HELP = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(context_settings=HELP)
+@click.version_option(__version__, prog_name="helix-lang")
 def main() -> None:
     """The HLX language family: five spellings of one value (HLXL, HLX, LC-T, LC-R, LC-B) and the
     HLXL/HLX programming language.
@@ -364,18 +370,31 @@ def demo(directory: str) -> None:
     click.echo("all examples agree")
 
 
+def _serve_lsp(command: str) -> None:
+    require(command, "lsp")
+    from .lsp import main as serve
+
+    serve()
+
+
 @main.command()
 def lsp() -> None:
     """Run the HLXL/HLX language server on stdin/stdout (LSP; see docs/language-service.md).
 
     Needs the `lsp` extra (pygls).  Example (Neovim): cmd = { "helix-lang", "lsp" }
     """
-    try:
-        from .lsp import main as serve
-    except ImportError as e:  # pragma: no cover - depends on the installed extras
-        raise click.ClickException(f"the language server needs pygls: pip install "
-                                   f"'helix-hlx[lsp]' ({e})")
-    serve()
+    _serve_lsp("helix-lang lsp")
+
+
+@click.command(context_settings=HELP)
+@click.version_option(__version__, prog_name="helix-lsp")
+def lsp_main() -> None:
+    """The HLXL/HLX language server (LSP over stdin/stdout), the same as `helix-lang lsp`.
+
+    Editors start it; it takes no arguments.  Needs the `lsp` extra (pygls).  Set-ups for VS Code
+    and Neovim: docs/language-service.md.
+    """
+    _serve_lsp("helix-lsp")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,9 @@
     helix-moe serve --run RUN_DIR [--host 127.0.0.1] [--port 8000]
     helix-moe info --run RUN_DIR [--mode lora]
 
-``RUN_DIR`` defaults to ``$HELIX_RUN`` or ``./run``.
+``RUN_DIR`` defaults to ``$HELIX_RUN`` or ``./run``.  Every command but ``--help`` and
+``--version`` needs the ``train`` extra (torch, transformers, llguidance); ``serve`` also the
+``serve`` extra (fastapi, uvicorn).  Without them: one line naming the extra, exit status 2.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import sys
 import time
 
 import click
+
+from helix_lang._version import __version__
+from helix_lang.extras import require
 
 __all__ = ["main"]
 
@@ -46,7 +51,12 @@ def _quiet() -> None:
         pass
 
 
+def _need(*extras: str) -> None:
+    require(f"helix-moe {click.get_current_context().info_name}", *extras)
+
+
 def _engine(run_dir, mode, rank, threshold, max_new_tokens=64):
+    _need("train")
     _quiet()
     import torch
 
@@ -61,7 +71,8 @@ def _engine(run_dir, mode, rank, threshold, max_new_tokens=64):
     return Engine(system, threshold=threshold, max_new_tokens=max_new_tokens)
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="helix-moe")
 def main() -> None:
     """Helix MoE inference: routing, specialists, grammar-constrained answers."""
 
@@ -118,9 +129,9 @@ def ask(request, run_dir, mode, lora_rank, threshold, model_name, fmt, no_constr
 @click.option("--out", default=None, help="JSON file (default: RUN_DIR/moe_eval.json).")
 def eval_cmd(run_dir, mode, lora_rank, threshold, corpus, limit, out):
     """End-to-end accuracy per task family, routing confusion matrix, latency (JSON + table)."""
+    engine = _engine(run_dir, mode, lora_rank, threshold)
     from .engine import evaluate, format_report, write_report
 
-    engine = _engine(run_dir, mode, lora_rank, threshold)
     t = time.perf_counter()
     res = evaluate(engine, corpus=corpus, limit=limit)
     res["seconds"] = round(time.perf_counter() - t, 1)
@@ -142,12 +153,11 @@ def eval_cmd(run_dir, mode, lora_rank, threshold, corpus, limit, out):
 @click.option("--max-input-chars", type=int, default=8000, show_default=True)
 def serve(run_dir, mode, lora_rank, threshold, host, port, timeout, max_input_chars):
     """HTTP service: /health and an OpenAI-compatible /v1/chat/completions."""
-    try:
-        import uvicorn
+    _need("train", "serve")
+    import uvicorn
 
-        from .server import create_app
-    except ImportError as e:
-        raise click.ClickException(f"serving needs the `serve` extra (fastapi, uvicorn): {e}")
+    from .server import create_app
+
     engine = _engine(run_dir, mode, lora_rank, threshold)
     app = create_app(engine, timeout=timeout, max_input_chars=max_input_chars)
     click.echo(f"helix-moe serving {run_dir} on http://{host}:{port} "
@@ -161,9 +171,9 @@ def serve(run_dir, mode, lora_rank, threshold, host, port, timeout, max_input_ch
 @_RANK
 def info(run_dir, mode, lora_rank):
     """Parameters and memory as loaded, and computed for three Qwen3-1.7B models."""
+    engine = _engine(run_dir, mode, lora_rank, 0.5)
     from .loading import qwen3_1_7b_memory
 
-    engine = _engine(run_dir, mode, lora_rank, 0.5)
     rep = engine.system.report()
     click.echo(json.dumps({"loaded": rep, "computed_qwen3_1_7b": qwen3_1_7b_memory(
         rank=rep.get("lora_rank") or 16)}, indent=2))

@@ -25,6 +25,9 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from helix_lang._version import __version__
+from helix_lang.extras import require
+
 from .config import PRESETS, load_config
 
 __all__ = ["main"]
@@ -80,7 +83,17 @@ def _print_summary(summary: dict) -> None:
                      + "".join(f"\n  why: {r}" for r in m.get("reasons", [])))
 
 
-@click.group()
+class _NeedsTrain(click.Group):
+    """Every invocation, ``--help`` and ``--version`` included, first checks the `train` extra:
+    without it, one line on stderr and exit status 2 (see :mod:`helix_lang.extras`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        require("helix-train", "train")
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_NeedsTrain, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="helix-train")
 def main() -> None:
     """Train the HLX curriculum (Qwen3 + TRL) with a grading watchdog."""
 

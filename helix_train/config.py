@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 __all__ = [
     "TinyModelConfig", "ModelConfig", "LoraConfig", "TrainConfig", "CurriculumConfig",
     "WatchdogConfig", "GateConfig", "EvalConfig", "CorpusConfig", "HelixConfig", "Stage",
@@ -276,6 +274,8 @@ def to_dict(cfg: Any) -> dict:
 
 def load_preset(name: str) -> HelixConfig:
     """Load a preset shipped in ``helix_train/presets``."""
+    import yaml  # the `train` extra; `import helix_train` works with the core alone
+
     if name not in PRESETS:
         raise ValueError(f"unknown preset `{name}`; expected one of {', '.join(PRESETS)}")
     text = importlib.resources.files("helix_train.presets").joinpath(f"{name}.yaml").read_text(
@@ -285,6 +285,8 @@ def load_preset(name: str) -> HelixConfig:
 
 def load_config(source: str | Path) -> HelixConfig:
     """Load a preset by name, or a YAML file (which may start from ``preset: NAME``)."""
+    import yaml
+
     if str(source) in PRESETS:
         return load_preset(str(source))
     data = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
