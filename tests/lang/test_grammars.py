@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-import shutil
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import llguidance
 import pytest
@@ -26,8 +22,6 @@ from helix_lang.errors import HLXError
 from helix_lang.formats import common, hlxl, lcr, lct
 from helix_lang.grammar import GRAMMARS, grammar_text, llguidance_source, parser
 from helix_lang.hlxl.syntax import HlxlPostLex
-
-ROOT = Path(__file__).resolve().parents[2]
 
 #: Start rules to load each grammar with (hlxl has no `start`: programs and value literals).
 STARTS = {"lct": ["start"], "lcr": ["start"], "lcb_hex": ["start"],
@@ -317,43 +311,17 @@ print(helix_lang.convert("07 0e 01 00 01 2a 08", "lcb", "hlx"))
 
 
 @pytest.mark.e2e
-def test_wheel_ships_the_grammars_and_works_when_installed(tmp_path):
-    """Build the wheel from a copy of the checkout, install it into a throw-away venv and use the
-    grammars from the installed package (not from the checkout)."""
-    src = tmp_path / "src"
-    src.mkdir()
-    for item in ("pyproject.toml", "README.md", "LICENSE"):
-        if (ROOT / item).exists():
-            (src / item).write_bytes((ROOT / item).read_bytes())
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for pkg in ("helix_lang", "grammars", "helix_corpus", "helix_train", "helix_moe"):
-        if (ROOT / pkg).is_dir():
-            shutil.copytree(ROOT / pkg, src / pkg, ignore=ignore)
-    dist = tmp_path / "dist"
-    build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
-         "--no-index", "-w", str(dist), "-q"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert build.returncode == 0, build.stdout + build.stderr
-    (wheel,) = dist.glob("helix_hlx-*.whl")
-
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_wheel_ships_the_grammars_and_works_when_installed(project_wheel, core_install):
+    """The wheel (built from a copy of the checkout) holds the grammars and the registry, and,
+    installed into a throw-away venv with only its core dependencies (no
+    ``--system-site-packages``: nothing from the base interpreter or ``.venv`` but those), uses
+    the grammars of the installed package, not the checkout's."""
+    names = set(zipfile.ZipFile(project_wheel).namelist())
     for file in grammar_files():
         assert f"helix_lang/grammars/{file}" in names
     assert "helix_lang/data/registry.tsv" in names
 
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
-                    str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert install.returncode == 0, install.stdout + install.stderr
-
-    run = subprocess.run([str(python), "-c", _CHECK_INSTALLED, str(venv)], capture_output=True,
-                         text=True, timeout=120, cwd=tmp_path,
-                         env={"PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1"})
+    run = core_install.run("python", "-c", _CHECK_INSTALLED, str(core_install.venv))
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.split("\n")[:4] == [
         "🜃1🜄",
