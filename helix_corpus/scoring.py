@@ -50,7 +50,7 @@ from .families import FAMILIES
 
 __all__ = ["grade_record", "score", "read_predictions", "prediction_text", "expected_answer",
            "wilson", "source_text", "majority_answers", "BASELINES", "table_rows", "TABLE_HEADER",
-           "markdown_table"]
+           "markdown_table", "learns_summary"]
 
 #: The baselines of :func:`score`, in report order.
 BASELINES = ("majority_family", "majority_question", "copy_input")
@@ -384,7 +384,9 @@ def _pct(x: float | None) -> str:
 
 
 def _acc(t: Mapping[str, Any]) -> str:
-    if not t.get("n"):
+    if t.get("n") is None:
+        return "n/a"
+    if not t["n"]:
         return "0/0"
     lo, hi = t["interval"]
     return f"{t['correct']}/{t['n']} {_pct(t['accuracy'])} [{_pct(lo)}, {_pct(hi)}]"
@@ -411,6 +413,26 @@ def table_rows(result: Mapping[str, Any]) -> list[tuple[str, ...]]:
                      _acc(ph["seen"]) if ph else "n/a", _acc(ph["heldout"]) if ph else "n/a",
                      _yes(f.get("learns"))))
     return rows
+
+
+def learns_summary(result: Mapping[str, Any]) -> str:
+    """One sentence: the families a :func:`score` result shows the model learns (the interval's
+    lower bound above the best baseline), and those it does not show.
+
+    >>> learns_summary({"families": {"a": {"learns": True}, "b": {"learns": False},
+    ...                              "c": {"learns": None}}})
+    'Learns (95 % lower bound above the best baseline): a. Not shown: b. Unknown (no train split): c.'
+    """
+    groups: dict[Any, list[str]] = {True: [], False: [], None: []}
+    for name, f in result["families"].items():
+        groups[f.get("learns")].append(name)
+    parts = [f"Learns (95 % lower bound above the best baseline): "
+             f"{', '.join(groups[True]) or 'none'}."]
+    if groups[False]:
+        parts.append(f"Not shown: {', '.join(groups[False])}.")
+    if groups[None]:
+        parts.append(f"Unknown (no train split): {', '.join(groups[None])}.")
+    return " ".join(parts)
 
 
 def markdown_table(result: Mapping[str, Any]) -> list[str]:

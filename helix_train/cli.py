@@ -283,23 +283,36 @@ def resume(run_dir: Path, verbose: bool) -> None:
               required=True)
 @click.option("--split", type=click.Choice(["val", "test"]), default="test", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Grade at most N examples.")
-@click.option("--max-new-tokens", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--max-new-tokens", type=click.IntRange(min=1), default=None,
+              help="Generation budget per answer (default: the split's longest reference answer "
+                   "+ max(8, 10 %); a value below the longest reference is raised, with a "
+                   "warning).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write per-example results (JSONL) here.")
 def eval_(model_dir: Path, corpus: Path, track: str, split: str, limit: int | None,
-          max_new_tokens: int, out: Path | None) -> None:
-    """Grade a saved model on a corpus split: loss, accuracy per task, gates."""
+          max_new_tokens: int | None, out: Path | None) -> None:
+    """Grade a saved model on a corpus split: loss, per-family accuracy with 95 % intervals,
+    baselines, phrasing split and `learns`, gates."""
     _logging(False)
     from .evaluate import evaluate_model
 
     result = evaluate_model(model_dir, corpus, track, split, limit=limit,
                             max_new_tokens=max_new_tokens, out=out)
+    from rich.table import Table
+
+    from helix_corpus.scoring import TABLE_HEADER, learns_summary, table_rows
+
     stdout.print(f"loss {result['loss']:.4f}  accuracy {100 * result['accuracy']:.1f}% "
-                 f"({result['total']} examples, {result['format_errors']} unparsed)")
-    for task, t in result["tasks"].items():
-        base = "" if t.get("baseline") is None else f"  (majority baseline {100 * t['baseline']:.1f}%)"
-        stdout.print(f"  {task:24s} {t['correct']:>4}/{t['n']:<4} {100 * t['accuracy']:5.1f}%{base}",
-                     highlight=False)
+                 f"({result['total']} examples, {result['format_errors']} unparsed, "
+                 f"max_new_tokens {result['max_new_tokens']})")
+    table = Table()
+    for col in TABLE_HEADER:
+        table.add_column(col, justify="left" if col == "family" else "right", overflow="fold",
+                         no_wrap=col == "family")
+    for row in table_rows(result["score"]):
+        table.add_row(*row)
+    stdout.print(table)
+    stdout.print(learns_summary(result["score"]), highlight=False)
     for g in result["gates"]:
         value = "n/a" if g["value"] is None else f"{g['value']:.4g}"
         stdout.print(f"  gate {g['gate']:32s} {value:>8} (≥/< {g['threshold']:g})  {g['status']}")

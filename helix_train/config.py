@@ -147,7 +147,11 @@ class WatchdogConfig:
     max_interventions: int = _f(3, "Interventions allowed per phase before a failure stop.")
     max_restarts: int = _f(2, "Restarts from the best checkpoint allowed per phase.")
     val_limit: int | None = _f(None, "Grade at most N validation examples per checkpoint (None = all).")
-    max_new_tokens: int = _f(128, "Generation budget per answer.")
+    max_new_tokens: int | None = _f(None, "Generation budget per answer. None = the longest "
+                                    "reference answer of the validation split (in the run's "
+                                    "tokenizer) plus max(8, 10 %); a number replaces that when it "
+                                    "covers the longest reference, and is raised (with a warning) "
+                                    "when it does not.")
     generation_batch_size: int = _f(16, "Prompts per greedy-generation batch.")
     min_checkpoints_for_action: int = _f(1, "Checkpoints graded before drift actions apply.")
 
@@ -167,7 +171,10 @@ class GateConfig:
 class EvalConfig:
     """Evaluation settings outside the watchdog."""
 
-    max_new_tokens: int = _f(128, "Generation budget per answer.")
+    max_new_tokens: int | None = _f(None, "Generation budget per answer on the test split (the "
+                                    "gates): None = its longest reference answer plus max(8, "
+                                    "10 %); a number is raised (with a warning) when it is below "
+                                    "the longest reference.")
     batch_size: int = _f(16, "Prompts per greedy-generation batch.")
 
 

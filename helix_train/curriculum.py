@@ -41,11 +41,13 @@ from typing import Callable
 import yaml
 from transformers import PrinterCallback, TrainerCallback
 
+from helix_corpus.scoring import learns_summary, markdown_table
+
 from . import drift, rubric
 from .config import HelixConfig, Stage, plan, to_dict
 from .corpus import prepare_corpus
 from .data import load_split, to_sft_dataset
-from .gates import evaluate_gates, task_accuracy
+from .gates import evaluate_gates
 from .modeling import (CORPUS_BPE, apply_lora, describe, load_model, load_tokenizer,
                        tokenizer_texts, train_corpus_tokenizer)
 
@@ -240,14 +242,15 @@ def _train_attempt(cfg, run_dir, stage, sdir, state, tok, corpus, on_progress) -
     drift_state = drift.DriftState(**(graded[-1]["drift_state"] if graded else att["drift_state"]))
     init = str(run_dir / att["init"]) if att["init"] else None
     model = _load_for_training(cfg, tok, init)
-    train = to_sft_dataset(load_split(corpus, stage.track, "train"))
+    train_records = load_split(corpus, stage.track, "train")
+    train = to_sft_dataset(train_records)
     val = load_split(corpus, stage.track, "val")
     stage_cfg = replace(stage, epochs=att["epochs"])
     args = make_sft_config(cfg, stage_cfg, adir, learning_rate=att["learning_rate"],
                            batch_size=att["batch_size"])
     wd = Watchdog(tok, val, cfg.watchdog, phase=stage.phase, model_name=stage.model,
                   state=drift_state, history=history, max_length=cfg.training.max_length,
-                  epoch_offset=att["epoch_offset"])
+                  epoch_offset=att["epoch_offset"], train_records=train_records)
     callbacks = [wd, _Prune(), _ReapplyLR(lr_factor),
                  JsonlLog(run_dir / "logs" / "steps.jsonl", model=stage.model, phase=stage.phase,
                           attempt=att["index"])]
@@ -326,10 +329,11 @@ def _decide_next(cfg: HelixConfig, run_dir: Path, stage: Stage, sdir: Path, stat
 
 
 def _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus) -> None:
-    """Best checkpoint → ``result/``; test split → loss, answers, grades, gates, and per task the
-    majority-answer baseline and the seen/held-out phrasing split against the train split
-    (rank 0)."""
-    from .evaluate import completion_loss, generate_answers, grade_records
+    """Best checkpoint → ``result/``; test split → loss, answers (within the split's generation
+    budget), grades, gates, and the one scorer's report against the train split (``score``: per
+    family accuracy with its Wilson interval, baselines, phrasing split, ``learns``) (rank 0)."""
+    from .evaluate import (completion_loss, generate_answers, generation_budget, grade_records,
+                           score_rows)
 
     every = [(a, r) for a in state["attempts"] for r in graded_checkpoints(sdir / a["dir"])]
     att, best = max(every, key=lambda ar: _rank_key(ar[1]))
@@ -340,7 +344,9 @@ def _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus) -> None:
     test = load_split(corpus, stage.track, "test", limit=cfg.gates.test_limit)
     loss = completion_loss(model, tok, test, batch_size=cfg.eval.batch_size,
                            max_length=cfg.training.max_length)
-    answers = generate_answers(model, tok, test, max_new_tokens=cfg.eval.max_new_tokens,
+    budget = generation_budget(tok, test, cfg.eval.max_new_tokens,
+                               what=f"{stage.track} test split")
+    answers = generate_answers(model, tok, test, max_new_tokens=budget,
                                batch_size=cfg.eval.batch_size)
     graded = grade_records(test, answers)
     with open(sdir / "test.jsonl", "w", encoding="utf-8") as f:
@@ -353,7 +359,8 @@ def _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus) -> None:
         "best_grade": best["grade"], "best_points": best["points"]["total"],
         "test_loss": loss if math.isfinite(loss) else str(loss), "test_accuracy": graded.accuracy,
         "test_format_errors": graded.format_errors, "test_total": graded.total,
-        "tasks": task_accuracy(graded.rows, test, load_split(corpus, stage.track, "train")),
+        "max_new_tokens": budget,
+        "score": score_rows(test, graded.rows, load_split(corpus, stage.track, "train")),
         "gates": gates,
         "gates_passed": all(g["status"] == "PASS" for g in gates),
         "attempts": len(state["attempts"]), "parameters": describe(model),
@@ -428,14 +435,15 @@ def _model_card(cfg: HelixConfig, name: str, results: list[dict]) -> str:
         for g in r["gates"]:
             lines.append(f"| {g['gate']} | {g['metric']} | {_fmt(g['value'])} | "
                          f"{_fmt(g['threshold'])} | {g['n']} | {g['status']} |")
-        lines += ["", "| task | n | accuracy | format valid | majority baseline |",
-                  "| --- | --- | --- | --- | --- |"]
-        for task, t in r["tasks"].items():
-            base = t.get("baseline")
-            lines.append(f"| {task} | {t['n']} | {100 * t['accuracy']:.1f}% | "
-                         f"{100 * t['format_valid']:.1f}% | "
-                         f"{'n/a' if base is None else f'{100 * base:.1f}%'} |")
-        lines.append("")
+        if r.get("score") is None:  # a result written before the scorer existed
+            lines += ["", "Per-family scores were not recorded for this phase.", ""]
+            continue
+        lines += ["", "Held-out test split per task family: accuracy with its 95 % Wilson "
+                  "interval, format validity, the baselines (the most common train answer of the "
+                  "family and of the question type, and copying the request's value for "
+                  "conversions), accuracy on seen and held-out phrasings, and whether the "
+                  "interval's lower bound is above the best baseline (`learns`).", "",
+                  *markdown_table(r["score"]), "", learns_summary(r["score"]), ""]
     return "\n".join(lines)
 
 

@@ -5,7 +5,9 @@ selects test records by ``task`` (the ``helix_corpus`` family name, or a task of
 fixture corpus) or by the format of the answer (``meta.formats[-1]`` for ``helix_corpus`` records,
 ``meta.answer_format`` for fixture ones), then checks a metric:
 
-``accuracy``  share of answers the corpus graders accept ≥ ``gates.min_task_accuracy``
+``accuracy``  share of answers the corpus graders accept ≥ ``gates.min_task_accuracy`` (the
+              per-family accuracy, intervals and baselines of a split come from the one scorer,
+              ``helix_corpus.scoring.score``)
 ``validity``  share of answers that parse in their target format = 100 % ("fully valid")
 
 Every track also has a loss gate: the test completion loss must be below its threshold
@@ -46,14 +48,11 @@ coordinator general questions                kind_of, contract_fields, contract_
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from .config import GateConfig
-from .graders import expected_answer, grade
 
-__all__ = ["Gate", "GATES", "answer_format", "evaluate_gates", "majority_answers", "task_accuracy",
-           "loss_threshold"]
+__all__ = ["Gate", "GATES", "answer_format", "evaluate_gates", "loss_threshold"]
 
 _FMTS = ("hlxl", "lct", "lcr")
 _TRANSLATE = frozenset(f"translate_{a}_{b}" for a in _FMTS for b in _FMTS if a != b)
@@ -133,87 +132,6 @@ def loss_threshold(track: str, gates: GateConfig) -> float:
     if track == "coordinator":
         return gates.coordinator_max_loss
     return gates.specialist_max_loss
-
-
-def majority_answers(train_records: list[dict]) -> dict[str, str]:
-    """Per task family, the most common expected answer among its ``train_records`` (ties: the
-    smallest string): the answer of the majority-answer baseline.
-
-    >>> recs = [{"task": t, "completion": [{"role": "assistant", "content": a}]}
-    ...         for t, a in [("kind_of", "int"), ("kind_of", "bool"), ("kind_of", "bool"),
-    ...                      ("route", "lct"), ("route", "hlx")]]
-    >>> majority_answers(recs)
-    {'kind_of': 'bool', 'route': 'hlx'}
-    """
-    counts: dict[str, Counter] = {}
-    for r in train_records:
-        counts.setdefault(r["task"], Counter())[expected_answer(r)] += 1
-    return {task: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            for task, c in sorted(counts.items())}
-
-
-def _template(record: dict) -> str | None:
-    return (record.get("meta") or {}).get("template")
-
-
-def task_accuracy(rows: list[dict], records: list[dict] | None = None,
-                  train_records: list[dict] | None = None, *, grader=grade) -> dict[str, dict]:
-    """Per-task ``n``, ``correct``, ``accuracy`` and ``format_valid`` of graded rows.
-
-    Given the test ``records`` the rows grade (aligned with ``rows``), each task also gets:
-
-    ``baseline``  accuracy of the majority-answer baseline: the family's most common expected
-                  answer in ``train_records`` (:func:`majority_answers`), graded by ``grader`` on
-                  each of the family's test records; None without train records of the family
-    ``seen_n`` / ``seen_correct``        test records whose prompt template (``meta.template``)
-                                         occurs among the family's train records, and how many
-                                         of them were answered correctly
-    ``heldout_n`` / ``heldout_correct``  the same for templates no train record of the family
-                                         uses (held-out phrasing)
-
-    Records without ``meta.template`` count in neither split.  Without ``train_records`` (None)
-    the five keys are None: neither the baseline nor the split is known.
-    """
-    out: dict[str, dict] = {}
-    for r in rows:
-        t = out.setdefault(r["task"], {"n": 0, "correct": 0, "parsed": 0})
-        t["n"] += 1
-        t["correct"] += r["grade"]["correct"]
-        t["parsed"] += r["grade"]["parsed"]
-    for t in out.values():
-        t["accuracy"] = t["correct"] / t["n"]
-        t["format_valid"] = t.pop("parsed") / t["n"]
-    if records is not None:
-        _baseline_and_phrasing(out, records, rows, train_records, grader)
-    return dict(sorted(out.items()))
-
-
-def _baseline_and_phrasing(out: dict[str, dict], records: list[dict], rows: list[dict],
-                           train_records: list[dict] | None, grader) -> None:
-    """Add ``baseline`` and the seen/held-out phrasing counts to every task of ``out``."""
-    for t in out.values():
-        t.update(baseline=None, seen_n=None, seen_correct=None, heldout_n=None,
-                 heldout_correct=None)
-    if train_records is None:
-        return
-    majority = majority_answers(train_records)
-    templates: dict[str, set] = {}
-    for r in train_records:
-        templates.setdefault(r["task"], set()).add(_template(r))
-    hits = dict.fromkeys(out, 0)
-    for t in out.values():
-        t.update(seen_n=0, seen_correct=0, heldout_n=0, heldout_correct=0)
-    for rec, row in zip(records, rows, strict=True):
-        task, template = row["task"], _template(rec)
-        if task in majority:
-            hits[task] += bool(grader(rec, majority[task]).correct)
-        if template is not None:
-            split = "seen" if template in templates.get(task, ()) else "heldout"
-            out[task][f"{split}_n"] += 1
-            out[task][f"{split}_correct"] += bool(row["grade"]["correct"])
-    for task, t in out.items():
-        if task in majority:
-            t["baseline"] = hits[task] / t["n"]
 
 
 def evaluate_gates(track: str, records: list[dict], rows: list[dict], loss: float,

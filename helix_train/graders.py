@@ -1,85 +1,55 @@
-"""The grader adapter: one function, :func:`grade`, that judges a model's answer to a corpus example.
+"""The grader adapter: :func:`grade` judges a model's answer to a corpus record with the graders of
+``helix_corpus`` — one ``Grade``, one set of graders for the watchdog, the gates, ``helix-train
+eval`` and ``helix-moe eval``.
 
-The watchdog and the gates grade with exactly the code that built the corpus: a record made by
-``helix_corpus`` (it carries a ``grading`` field) is graded by
-``helix_corpus.grade_record(record, answer)``, its family's grader.  Records of the built-in
-fixture corpus (:mod:`helix_train.minicorpus`, no ``grading`` field) use :func:`fallback_grade`,
-which parses the answer with the example's answer format (``meta.answer_format``, one of
-``helix_lang.FORMATS``) and compares values with ``helix_lang.values.equal``; examples without an
-answer format compare stripped text.  This module is the only place that knows where graders come
-from.
+A ``helix_corpus`` record (it carries ``grading``) is graded by ``helix_corpus.grade_record``, its
+family's grader.  A record of the built-in fixture corpus (:mod:`helix_train.minicorpus`, no
+``grading``) is graded by the same graders through the grading its ``meta`` implies
+(:func:`grading_of`): ``grade_value`` in ``meta.answer_format`` (parse, compare values), or
+``grade_exact`` on the stripped text when it has no answer format.
 
 An ``HLXError`` on model output is a wrong answer; every other exception propagates.
 
 >>> ex = {"completion": [{"role": "assistant", "content": "{C:14,0=123}"}],
 ...       "meta": {"answer_format": "lct"}}
->>> fallback_grade(ex, "{C:14, 0=123}")
+>>> grade(ex, "{C:14, 0=123}")
 Grade(correct=True, parsed=True, error=None)
->>> fallback_grade(ex, "{C:14,0=124}").correct
+>>> grade(ex, "{C:14,0=124}").correct
 False
->>> g = fallback_grade(ex, "{C:14,0=")
->>> g.parsed, g.error.split(":")[0]
-(False, 'E_LC_PARSE')
+>>> g = grade(ex, "{C:14,0=")
+>>> g.parsed, g.error.split(" ")[:2]
+(False, ['not', 'lct:'])
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Mapping
 
-import helix_lang
-from helix_lang import HLXError
-from helix_lang.values import equal
+from helix_corpus.core import Grade
+from helix_corpus.graders import grade_any
+from helix_corpus.scoring import expected_answer, grade_record
 
-__all__ = ["Grade", "grade", "fallback_grade", "expected_answer", "corpus_grader"]
-
-
-@dataclass(frozen=True)
-class Grade:
-    """The verdict on one answer: right or wrong, well-formed or not, and why not."""
-
-    correct: bool
-    parsed: bool
-    error: str | None = None
+__all__ = ["Grade", "grade", "grading_of", "expected_answer"]
 
 
-def expected_answer(example: dict) -> str:
-    """The reference completion text of a record."""
-    return example["completion"][-1]["content"]
+def grading_of(record: Mapping[str, Any]) -> dict:
+    """The ``grading`` of a record: its own, or for a fixture record the one its answer format
+    implies (``value`` in ``meta.answer_format``, else ``exact`` on the stripped reference).
 
-
-def fallback_grade(example: dict, answer: str) -> Grade:
-    """Grade ``answer`` by parsing it in the example's answer format and comparing values."""
-    fmt = (example.get("meta") or {}).get("answer_format")
-    expected = expected_answer(example)
+    >>> grading_of({"completion": [{"content": " ok "}], "meta": {"answer_format": None}})
+    {'kind': 'exact', 'expected': 'ok'}
+    """
+    if "grading" in record:
+        return record["grading"]
+    fmt = (record.get("meta") or {}).get("answer_format")
+    expected = expected_answer(record).strip()
     if fmt is None:
-        ok = answer.strip() == expected.strip()
-        return Grade(ok, True, None if ok else f"expected {expected.strip()!r}")
-    module = helix_lang.FORMATS[fmt]
-    try:
-        value = module.parse(answer.strip())
-    except HLXError as e:
-        return Grade(False, False, f"{e.code}: {e.message}")
-    ok = equal(value, module.parse(expected))
-    return Grade(ok, True, None if ok else "value differs from the reference")
+        return {"kind": "exact", "expected": expected}
+    return {"kind": "value", "format": fmt, "expected": expected}
 
 
-def corpus_grader() -> Callable[[dict, str], object] | None:
-    """``helix_corpus.grade_record`` when ``helix_corpus`` is installed, else None."""
-    try:
-        from helix_corpus import grade_record
-    except ImportError:
-        return None
-    return grade_record
-
-
-def grade(example: dict, answer: str) -> Grade:
-    """Grade with the corpus graders for ``helix_corpus`` records, else :func:`fallback_grade`."""
-    g = corpus_grader() if "grading" in example else None
-    if g is None:
-        if "grading" in example:
-            raise ValueError(f"record `{example.get('id')}` comes from `helix_corpus` (it has "
-                             f"`grading`) but `helix_corpus` is not installed; install it to grade")
-        return fallback_grade(example, answer)
-    r = g(example, answer)
-    return Grade(bool(r.correct), bool(r.parsed), r.error)
+def grade(record: Mapping[str, Any], answer: str) -> Grade:
+    """Grade ``answer`` with the ``helix_corpus`` graders (see the module docstring)."""
+    if "grading" in record:
+        return grade_record(record, answer)
+    return grade_any({"grading": grading_of(record)}, answer)

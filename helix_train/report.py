@@ -4,11 +4,13 @@
 ``watchdog.json``, ``result.json``, ``logs/steps.jsonl``) and writes into ``RUN_DIR/report/``:
 
 * ``report.json`` — every stage: status, attempts, each checkpoint's points and grade, test
-  metrics, per-task accuracy (with the majority-answer baseline and the seen/held-out phrasing
-  split; null for results written before those existed), gates; plus the supervisor summary;
-* ``report.md`` — the same for people, supervisor summary first;
+  metrics, the one scorer's report of the test split (``result.score``: per family accuracy with
+  its 95 % Wilson interval, the three baselines, the seen/held-out phrasing split, ``learns``;
+  results written before the scorer existed are converted, unknown fields null), gates; plus the
+  supervisor summary;
+* ``report.md`` — the same for people, supervisor summary first, one per-family table per stage;
 * ``loss.png`` (train loss per step and eval loss per checkpoint), ``grades.png`` (rubric total
-  per checkpoint), ``tasks.png`` (held-out test accuracy per task family).
+  per checkpoint), ``tasks.png`` (held-out test accuracy per task family, with its interval).
 """
 
 from __future__ import annotations
@@ -18,12 +20,11 @@ from pathlib import Path
 
 import yaml
 
+from helix_corpus.scoring import learns_summary, markdown_table, wilson
+
 from .config import HelixConfig, from_dict, plan
 
 __all__ = ["collect", "write_report"]
-
-#: Per-task keys of ``result.json`` that older runs lack; :func:`collect` fills them with None.
-_TASK_KEYS_ADDED = ("baseline", "seen_n", "seen_correct", "heldout_n", "heldout_correct")
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -51,9 +52,8 @@ def collect(run_dir: str | Path) -> dict:
                                     "action": r["action"]["kind"], "reviewer": r.get("reviewer")})
         result_path = sdir / "result.json"
         result = json.loads(result_path.read_text("utf-8")) if result_path.exists() else None
-        for t in (result or {}).get("tasks", {}).values():
-            for key in _TASK_KEYS_ADDED:
-                t.setdefault(key, None)
+        if result is not None and result.get("score") is None:
+            result["score"] = _legacy_score(result.pop("tasks", None) or {})
         stages.append({"model": stage.model, "role": stage.role, "phase": stage.phase,
                        "track": stage.track, "status": state["status"],
                        "reason": state.get("reason"),
@@ -74,6 +74,9 @@ def collect(run_dir: str | Path) -> dict:
             "final_grade": last["checkpoints"][-1]["grade"] if last["checkpoints"] else None,
             "test_accuracy": res["test_accuracy"] if res else None,
             "test_loss": res["test_loss"] if res else None,
+            "learns": ([f for f, t in res["score"]["families"].items() if t["learns"]]
+                       if res and res["score"]["overall"].get("learns") is not None else None),
+            "families": len(res["score"]["families"]) if res else None,
             "gates_passed": sum(g["status"] == "PASS" for _, g in gates),
             "gates_total": len(gates),
             "interventions": sum(c["action"] == "intervene" for s in mine for c in s["checkpoints"]),
@@ -86,6 +89,38 @@ def collect(run_dir: str | Path) -> dict:
             "supervisor": supervisor, "steps": _read_jsonl(run_dir / "logs" / "steps.jsonl")}
 
 
+def _legacy_score(tasks: dict) -> dict:
+    """A scorer-shaped report from the per-task table of an older ``result.json`` (``n``,
+    ``correct``, ``accuracy``, ``format_valid``; maybe the family majority ``baseline`` and the
+    phrasing counts); what it did not measure is None."""
+    def split(t, key):
+        n, k = t.get(f"{key}_n"), t.get(f"{key}_correct")
+        if n is None or k is None:
+            return {"n": None, "correct": None, "accuracy": None, "interval": None}
+        return {"n": n, "correct": k, "accuracy": k / n if n else None,
+                "interval": list(wilson(k, n)) if n else None}
+
+    families = {}
+    for task, t in tasks.items():
+        base = t.get("baseline")
+        families[task] = {
+            "n": t["n"], "correct": t["correct"], "accuracy": t["accuracy"],
+            "interval": list(wilson(t["correct"], t["n"])), "format_valid": t["format_valid"],
+            "baselines": {"majority_family": None if base is None else
+                          {"correct": round(base * t["n"]), "accuracy": base},
+                          "majority_question": None, "copy_input": None},
+            "best_baseline": None, "learns": None,
+            "phrasing": {"seen": split(t, "seen"), "heldout": split(t, "heldout")}}
+    n = sum(t["n"] for t in tasks.values())
+    correct = sum(t["correct"] for t in tasks.values())
+    parsed = sum(t["format_valid"] * t["n"] for t in tasks.values())
+    overall = {"n": n, "correct": correct, "accuracy": correct / n if n else None,
+               "interval": list(wilson(correct, n)) if n else None,
+               "format_valid": parsed / n if n else None, "baselines": None,
+               "best_baseline": None, "learns": None, "phrasing": None}
+    return {"overall": overall, "families": families, "legacy": True}
+
+
 def _f(x, pct: bool = False) -> str:
     if x is None:
         return "n/a"
@@ -94,23 +129,23 @@ def _f(x, pct: bool = False) -> str:
     return f"{100 * x:.1f}%" if pct else f"{x:.4g}"
 
 
-def _share(correct: int | None, n: int | None) -> str:
-    """``correct/n (pct)``; ``0/0`` for an empty split, ``n/a`` when it was not measured."""
-    if correct is None or n is None:
-        return "n/a"
-    return f"{correct}/{n} ({100 * correct / n:.1f}%)" if n else "0/0"
-
-
 def _markdown(data: dict) -> str:
     out = [f"# Helix training report — `{data['config']}`", "", f"Run: `{data['run_dir']}`", "",
            "## Supervisor summary", "",
-           "| model | status | last grade | test accuracy | test loss | gates passed | "
-           "interventions | restarts |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+           "| model | status | last grade | test accuracy | test loss | learns (families) | "
+           "gates passed | interventions | restarts |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in data["supervisor"]:
+        learns = ("n/a" if s["learns"] is None else
+                  f"{len(s['learns'])}/{s['families']}" + (f": {', '.join(s['learns'])}"
+                                                           if s["learns"] else ""))
         out.append(f"| {s['model']} | {s['status']} | {s['final_grade'] or 'n/a'} | "
-                   f"{_f(s['test_accuracy'], True)} | {_f(s['test_loss'])} | "
+                   f"{_f(s['test_accuracy'], True)} | {_f(s['test_loss'])} | {learns} | "
                    f"{s['gates_passed']}/{s['gates_total']} | {s['interventions']} | "
                    f"{s['restarts']} |")
+    out += ["", "`learns`: families whose held-out accuracy has a 95 % Wilson lower bound above "
+            "the best baseline (majority answer of the family or of the question type, or "
+            "copying the request's value), in each model's last phase."]
     for s in data["supervisor"]:
         for r in s["reasons"]:
             out.append(f"\n**{s['model']}**: {r}")
@@ -147,14 +182,15 @@ def _markdown(data: dict) -> str:
                 threshold = _f(g["threshold"], g["metric"] != "loss")
                 out.append(f"| {g['gate']} | {g['metric']} | {value} | {threshold} | {g['n']} | "
                            f"**{g['status']}** |")
-            out += ["", "| task | n | correct | accuracy | format valid | baseline | "
-                    "seen phrasing | held-out phrasing |",
-                    "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-            for task, t in r["tasks"].items():
-                out.append(f"| {task} | {t['n']} | {t['correct']} | {_f(t['accuracy'], True)} | "
-                           f"{_f(t['format_valid'], True)} | {_f(t.get('baseline'), True)} | "
-                           f"{_share(t.get('seen_correct'), t.get('seen_n'))} | "
-                           f"{_share(t.get('heldout_correct'), t.get('heldout_n'))} |")
+            sc = r["score"]
+            out += ["", "Per task family (held-out test split; accuracy `correct/n pct [95 % "
+                    "Wilson interval]`; baselines graded like the answers):", "",
+                    *markdown_table(sc), ""]
+            if sc.get("legacy"):
+                out.append("Written before the scorer: question-type and copy-the-input "
+                           "baselines and `learns` were not measured.")
+            else:
+                out.append(learns_summary(sc))
         out.append("")
     return "\n".join(out)
 
@@ -206,15 +242,20 @@ def _plots(data: dict, out: Path) -> dict[str, Path]:
     fig.savefig(paths["grades"], dpi=100)
     plt.close(fig)
 
-    labels, values = [], []
+    labels, values, errors = [], [], [[], []]
     for st in data["stages"]:
         if st["result"]:
-            for task, t in st["result"]["tasks"].items():
+            for task, t in st["result"]["score"]["families"].items():
                 labels.append(f"{st['model'].replace('qwen3_1_7b_', '')}/{st['phase']}: {task}")
                 values.append(100 * t["accuracy"])
+                lo, hi = t["interval"]
+                errors[0].append(100 * (t["accuracy"] - lo))
+                errors[1].append(100 * (hi - t["accuracy"]))
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.3 * len(labels) + 1)))
-    ax.barh(labels or ["(no test results)"], values or [0])
-    ax.set(title="held-out test accuracy per task family", xlabel="% correct", xlim=(0, 100))
+    ax.barh(labels or ["(no test results)"], values or [0],
+            xerr=errors if labels else None, capsize=2)
+    ax.set(title="held-out test accuracy per task family (95 % Wilson interval)",
+           xlabel="% correct", xlim=(0, 100))
     ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
     paths["tasks"] = out / "tasks.png"

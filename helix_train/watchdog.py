@@ -9,6 +9,11 @@ with the corpus graders, scores the rubric (:mod:`helix_train.rubric`), decides 
 * ``checkpoint_report.txt`` — the plain-text CHECKPOINT REPORT;
 * ``validation.jsonl`` — one row per validation example (prompt, expected, answer, grade).
 
+The record carries the one scorer's report of the validation split (``score``: per family and
+question type, Wilson intervals, baselines against the train records when given) and the
+generation budget used (``max_new_tokens``: :func:`helix_train.evaluate.generation_budget` of the
+validation records, ``watchdog.max_new_tokens`` only overriding it when it covers them).
+
 It also appends the record to ``<output_dir>/watchdog.jsonl``.  Actions: ``continue`` and ``warn``
 change nothing; ``intervene`` with ``halve_lr`` halves the learning rate in place (optimizer and
 scheduler); every other action (a batch-size intervention, ``restart``, ``stop``) ends the stage
@@ -38,7 +43,8 @@ from transformers import TrainerCallback
 from . import drift, rubric
 from . import reviewer as reviewer_mod
 from .config import WatchdogConfig
-from .evaluate import SplitResult, completion_loss, generate_answers, grade_records
+from .evaluate import (SplitResult, completion_loss, generate_answers, generation_budget,
+                       grade_records, score_rows)
 from .graders import grade as default_grader
 
 __all__ = ["Watchdog", "format_report", "broadcast_decision"]
@@ -51,6 +57,7 @@ class Watchdog(TrainerCallback):
 
     def __init__(self, tokenizer, val_records: list[dict], config: WatchdogConfig, *,
                  phase: str, model_name: str = "model", grader: Callable = default_grader,
+                 train_records: list[dict] | None = None,
                  state: drift.DriftState | None = None, history: list | None = None,
                  max_length: int = 1024, epoch_offset: float = 0.0,
                  reviewer: reviewer_mod.ClaudeReviewer | None = None):
@@ -58,6 +65,9 @@ class Watchdog(TrainerCallback):
             raise ValueError("`val_records` is empty: the watchdog needs a validation split to grade")
         limit = config.val_limit
         self.records = val_records if limit is None else val_records[:limit]
+        self.train_records = train_records  # baselines of the scorer (None: not measured)
+        self.max_new_tokens = generation_budget(tokenizer, self.records, config.max_new_tokens,
+                                                what=f"{phase} validation split")
         self.tokenizer = tokenizer
         self.config = config
         self.phase = phase
@@ -121,7 +131,7 @@ class Watchdog(TrainerCallback):
         loss = completion_loss(model, self.tokenizer, self.records, max_length=self.max_length,
                                batch_size=self.config.generation_batch_size)
         answers = generate_answers(model, self.tokenizer, self.records,
-                                   max_new_tokens=self.config.max_new_tokens,
+                                   max_new_tokens=self.max_new_tokens,
                                    batch_size=self.config.generation_batch_size)
         return loss, grade_records(self.records, answers, self.grader)
 
@@ -154,6 +164,9 @@ class Watchdog(TrainerCallback):
             "eval_loss_change": (_json_float(loss - prev.eval_loss) if prev else None),
             "val_correct": result.correct, "val_total": result.total,
             "val_accuracy": result.accuracy, "format_errors": result.format_errors,
+            "max_new_tokens": self.max_new_tokens,
+            "score": score_rows(self.records, result.rows, self.train_records,
+                                grader=self.grader),
             "trend": rubric.trend(self.history), "points": verdict.points, "grade": letter,
             "status": _status(action), "action": asdict(action),
             "recommendation": _recommendation(action, self.config),

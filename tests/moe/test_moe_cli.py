@@ -37,6 +37,25 @@ def test_eval_writes_json_and_table(tiny_run, tmp_path):
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert data["routing"]["n"] == 20 and data["routing"]["accuracy"] >= 0.9
-    assert data["formats"]["constrained"]["format_validity"] == 1.0
+    assert data["formats"]["constrained"]["format_valid"] == 1.0
     assert set(data["routing"]["confusion"]) == {"ascii", "runic", "coordinator"}
     assert "routing:" in res.output and "latency per request" in res.output
+    # scored by the one scorer: intervals, and constrained vs free decoding side by side
+    lo, hi = data["routing"]["interval"]
+    assert lo <= data["routing"]["accuracy"] <= hi
+    e2e = data["end_to_end"]
+    assert set(e2e["tracks"]) == {"general", "ascii", "runic"}
+    assert e2e["n"] == sum(t["overall"]["n"] for t in e2e["tracks"].values()) == 9
+    con, free = data["formats"]["constrained"], data["formats"]["free"]
+    assert con["n"] == free["n"] == 9 and set(con["families"]) == set(free["families"])
+    assert all(len(m["interval"]) == len(m["format_interval"]) == 2 for m in (con, free))
+    assert "constrained vs free decoding" in res.output
+    # the budget covers every reference answer of the track
+    from helix_train.modeling import load_tokenizer
+
+    tok = load_tokenizer(str(next((tiny_run / "models").glob("*coordinator/final_model"))))
+    for track, budget in e2e["max_new_tokens"].items():
+        rows = (tiny_run / "corpus" / track / "test.jsonl").read_text().splitlines()
+        longest = max(len(tok(json.loads(x)["completion"][0]["content"],
+                              add_special_tokens=False)["input_ids"]) for x in rows)
+        assert budget >= longest + 8

@@ -91,11 +91,19 @@ GRADE_CASES = [  # (answer_format, expected, answer, correct, parsed)
 
 
 @pytest.mark.parametrize("fmt,expected,answer,correct,parsed", GRADE_CASES)
-def test_fallback_grader(fmt, expected, answer, correct, parsed):
+def test_fixture_records_are_graded_by_the_corpus_graders(fmt, expected, answer, correct, parsed):
+    from helix_corpus.core import Grade
+
     ex = {"completion": [{"role": "assistant", "content": expected}], "meta": {"answer_format": fmt}}
-    g = graders.fallback_grade(ex, answer)
+    g = graders.grade(ex, answer)
+    assert type(g) is Grade  # one Grade: helix_corpus's
     assert (g.correct, g.parsed) == (correct, parsed)
     assert (g.error is None) == correct
+    # the same verdict as the corpus grader of a record carrying that grading
+    kind = "exact" if fmt is None else "value"
+    same = graders.grade({**ex, "grading": {**graders.grading_of(ex), "kind": kind},
+                          "task": "route" if fmt is None else "convert"}, answer)
+    assert (same.correct, same.parsed) == (correct, parsed)
 
 
 @pytest.mark.parametrize("module", [config, graders, minicorpus])

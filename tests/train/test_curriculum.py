@@ -64,16 +64,22 @@ def test_full_curriculum_writes_every_deliverable(tmp_path):
     assert final_tok.decode(final_tok(text)["input_ids"]) == text
     card = (final / "README.md").read_text()
     assert "test loss" in card and "LC-T generation fully valid" in card
-    assert "| task | n | accuracy | format valid | majority baseline |" in card
+    assert "| family | n | accuracy (95 % CI) | format valid | majority/family |" in card
+    assert "Learns (95 % lower bound above the best baseline):" in card
     # per-example test results, per-checkpoint metrics, step logs
     row = json.loads((spec / "specialist" / "test.jsonl").read_text().splitlines()[0])
     assert {"prompt", "expected", "answer", "grade", "template"} <= set(row)
     result = json.loads((spec / "general" / "result.json").read_text())
-    # per task: the majority-answer baseline and the seen/held-out phrasing split (the fixture
-    # corpus has no prompt templates, so neither split has records)
-    for t in result["tasks"].values():
-        assert 0.0 <= t["baseline"] <= 1.0
-        assert (t["seen_n"], t["seen_correct"], t["heldout_n"], t["heldout_correct"]) == (0,) * 4
+    # the one scorer's report: per family an interval, the majority baselines against the train
+    # split (the fixture corpus has no prompt templates: both phrasing splits are empty) and
+    # `learns`; the generation budget covers the longest reference answer
+    assert result["score"]["overall"]["n"] == result["test_total"]
+    for f in result["score"]["families"].values():
+        assert 0.0 <= f["baselines"]["majority_family"]["accuracy"] <= 1.0
+        assert f["interval"][0] <= f["accuracy"] <= f["interval"][1]
+        assert f["phrasing"]["seen"]["n"] == f["phrasing"]["heldout"]["n"] == 0
+        assert isinstance(f["learns"], bool)
+    assert result["max_new_tokens"] >= 8
     assert [g["gate"] for g in result["gates"]] == [
         "test loss", "translation between all formats", "contract tasks",
         "primitives, arrays, objects", "programs"]

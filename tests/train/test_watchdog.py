@@ -26,15 +26,26 @@ def test_watchdog_grades_real_checkpoints(tmp_path, tokenizer, tiny_model, tiny_
     stage = dataclasses.replace(plan(cfg)[0], epochs=2)
     args = make_sft_config(cfg, stage, tmp_path / "out")
     wd_cfg = WatchdogConfig(val_limit=6, max_new_tokens=12, generation_batch_size=6)
+    train_records = load_split(corpus_dir, "general", "train")
     wd = Watchdog(tokenizer, load_split(corpus_dir, "general", "val"), wd_cfg, phase="general",
-                  model_name="tiny")
-    train = to_sft_dataset(load_split(corpus_dir, "general", "train"))
+                  model_name="tiny", train_records=train_records)
+    train = to_sft_dataset(train_records)
     trainer = build_trainer(tiny_model, tokenizer, args, train, callbacks=[wd])
     trainer.train()
 
     first = tmp_path / "out" / f"checkpoint-{wd.records_out[0]['step']}"
     record = json.loads((first / "watchdog.json").read_text())
     assert record["val_total"] == 6 and record["phase"] == "general"
+    # the one scorer's report of the graded records, baselines from the train split, and a
+    # generation budget that covers every graded reference answer
+    val = load_split(corpus_dir, "general", "val")[:6]
+    assert record["score"]["overall"]["n"] == 6
+    assert set(record["score"]["families"]) == {r["task"] for r in val}
+    assert all(f["baselines"]["majority_family"] is not None
+               for f in record["score"]["families"].values())
+    longest = max(len(tokenizer(r["completion"][0]["content"], add_special_tokens=False)
+                      ["input_ids"]) for r in val)
+    assert record["max_new_tokens"] == (12 if longest <= 12 else longest + 8)
     assert set(record["points"]) == {"loss_convergence", "validation_accuracy",
                                      "format_correctness", "progress_consistency", "total"}
     assert record["grade"] in "ABCDF"
