@@ -257,6 +257,8 @@ def check_hlx(text: str) -> None:
                 if i + 1 >= end or text[i + 1] not in _IDENT_CHARS:
                     raise _err(text, i, "E_LC_PARSE", "`⟁` must be followed by a handle name")
                 i += 1
+                while i < end and text[i] in _IDENT_CHARS:  # the name is part of the handle
+                    i += 1                                   # token: `⟁if` is not the keyword
             elif ch in _WORD_GLYPH_CHARS:
                 prev = text[i - 1] if i > 0 else ""
                 if prev and (prev in _IDENT_CHARS or prev in _WORD_GLYPH_CHARS):

@@ -26,7 +26,7 @@ from value_strategies import SPECIAL_CHARS, deep_values, hlx_values, values
 from helix_lang.convert import FORMAT_NAMES, FORMATS, convert
 from helix_lang.errors import CODES, HLXError
 from helix_lang.formats import lcb
-from helix_lang.values import MAX_DEPTH, Contract, depth, equal
+from helix_lang.values import MAX_DEPTH, Contract, Handle, depth, equal
 
 TEXT_FORMATS = ("lct", "lcr", "hlxl", "hlx")
 ALL_FORMATS = FORMAT_NAMES  # lcb as the hex display form
@@ -376,3 +376,15 @@ def test_value_model_has_no_surprises():
     assert equal(Contract(1, {0: 1}), Contract(1, {0: 1}))
     assert not equal(Contract(1, {0: 1}), Contract(1, {0: 1.0}))
     assert not equal(True, 1) and not equal(1, 1.0) and not equal((), {})
+
+
+@pytest.mark.parametrize("name", ["if", "let", "while", "latent", "table", "for_each"])
+def test_a_handle_named_like_a_keyword_round_trips_in_hlx(name):
+    """§8.3: an HLX HANDLE is ⟁ and its name, one token, so `⟁if` is the handle `if` (`&h_if`),
+    not the keyword `if`, in value literals and in programs alike."""
+    from helix_lang import convert, parse
+    from helix_lang.translit import check_hlx, to_hlx
+
+    assert convert(f"[@{name}]", "lct", "hlx") == f"[⟁{name}]"
+    assert parse(f"[⟁{name}]", "hlx") == (Handle(name),)
+    check_hlx(to_hlx(f"program p {{ block main() {{ return &h_{name}; }} }}"))
