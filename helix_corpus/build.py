@@ -94,11 +94,26 @@ def _allocate(total: int, weights: dict[str, int], caps: dict[str, int | None]) 
             del active[n]
 
 
-def plan(track: str, sizes: Mapping[str, int]) -> dict[str, dict[str, int]]:
+def plan(track: str, sizes: Mapping[str, int], *,
+         weights: Mapping[str, int] | None = None) -> dict[str, dict[str, int]]:
     """``{split: {task: count}}``: each split shared by the track's weights, families with a
-    ``capacity`` capped (at a fifth of it in val and test) and the rest given to the others."""
+    ``capacity`` capped (at a fifth of it in val and test) and the rest given to the others.
+
+    ``weights`` (family → weight) replaces the families' own weights in this track and limits the
+    corpus to the families it names (each must belong to the track)."""
     fams = families_of(track)
-    weights = {n: f.tracks[track] for n, f in fams.items()}
+    if weights is None:
+        weights = {n: f.tracks[track] for n, f in fams.items()}
+    else:
+        unknown = sorted(set(weights) - set(fams))
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not a family of the `{track}` corpus; its "
+                             f"families are {', '.join(fams)}")
+        bad = sorted(n for n, w in weights.items() if not isinstance(w, int) or w < 1)
+        if bad:
+            raise ValueError(f"family weights must be positive integers: {', '.join(bad)}")
+        weights = {n: weights[n] for n in sorted(weights)}
+        fams = {n: fams[n] for n in weights}
     out = {}
     for split in SPLITS:
         caps = {n: (None if f.capacity is None else
@@ -124,10 +139,18 @@ def to_record(draft: Draft, *, track: str, split: str, task: str, seed: int,
 
 
 def generate(track: str, *, seed: int = 0, sizes: Mapping[str, int] | None = None,
-             progress: Callable[[int], None] | None = None) -> dict[str, list[dict]]:
-    """Generate and verify one corpus in memory: ``{split: records}``."""
+             progress: Callable[[int], None] | None = None,
+             weights: Mapping[str, int] | None = None,
+             system_share: float = SYSTEM_SHARE) -> dict[str, list[dict]]:
+    """Generate and verify one corpus in memory: ``{split: records}``.
+
+    ``weights`` limits the corpus to some families with weights of their own (:func:`plan`);
+    ``system_share`` is the share of records whose prompt starts with the track's system message
+    (0 for the short prompts of a CPU curriculum)."""
+    if not 0.0 <= system_share <= 1.0:
+        raise ValueError(f"`system_share` must be between 0 and 1, got {system_share}")
     sizes = dict(sizes or sizes_for(track))
-    counts = plan(track, sizes)
+    counts = plan(track, sizes, weights=weights)
     seen: set[str] = set()
     out: dict[str, list[dict]] = {}
     for split in ("test", "val", "train"):
@@ -147,7 +170,7 @@ def generate(track: str, *, seed: int = 0, sizes: Mapping[str, int] | None = Non
                         f"{MAX_ATTEMPTS} attempts: its question space is exhausted; give it a "
                         f"`capacity` or lower the size")
                 record = to_record(draft, track=track, split=split, task=task, seed=ex_seed,
-                                   system=rng.random() < SYSTEM_SHARE)
+                                   system=rng.random() < system_share)
                 grade = family.grade(record, draft.answer)
                 if not grade.correct:
                     raise BuildError(f"`{task}` {split} example {index} (seed {ex_seed}) fails its "

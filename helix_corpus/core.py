@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a generator changes its output for the same seed.
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 #: The HLX-SPEC edition the corpora are checked against.
 SPEC_EDITION = 1
 SPLITS = ("train", "val", "test")
@@ -112,17 +112,22 @@ TEMPLATES: dict[str, "Paraphrases"] = {}
 @dataclass(frozen=True)
 class Paraphrases:
     """Prompt templates of one question: ``train`` ones anywhere, ``heldout`` ones only in val and
-    test (their ids contain ``.h``).  Val and test draw a held-out template half of the time."""
+    test (their ids contain ``.h``).  Val and test draw a held-out template with probability
+    ``heldout_share`` (half of the time unless the question sets it)."""
 
     name: str
     train: tuple[str, ...]
     heldout: tuple[str, ...] = field(default=())
+    #: Share of val and test examples asked with a held-out template (``pick`` may override it).
+    heldout_share: float = 0.5
 
     def __post_init__(self) -> None:
         TEMPLATES.setdefault(self.name, self)
 
-    def pick(self, rng: random.Random, split: str, heldout_share: float = 0.5) -> tuple[str, str]:
-        if split != "train" and self.heldout and rng.random() < heldout_share:
+    def pick(self, rng: random.Random, split: str,
+             heldout_share: float | None = None) -> tuple[str, str]:
+        share = self.heldout_share if heldout_share is None else heldout_share
+        if split != "train" and self.heldout and rng.random() < share:
             i = rng.randrange(len(self.heldout))
             return f"{self.name}.h{i}", self.heldout[i]
         i = rng.randrange(len(self.train))

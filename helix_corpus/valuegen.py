@@ -50,6 +50,9 @@ _TRICKY_TEXTS = ("&h_x", "@x", "⟁x", "NULL", "null", "{C:1}", "🜊14🜁0 42�
                  "true", "🜃🜄", "◇◆", "∅")
 _ESCAPE_PIECES = ('"', "\\", "\n", "\t", "\r", "\x1b", "\x00", "\x7f", "a\"b", "C:\\dir")
 
+_INVENTED_FIRST = "abcdefghijklmnopqrstuvwxyz" * 3 + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_INVENTED_CHARS = "abcdefghijklmnopqrstuvwxyz" * 4 + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
 _REGISTERED_IDS = (14, 15, 16, 17, 18, 19, 20, 21, 22, 900, 901, 902, 1000, 820, 104)
 _UNREGISTERED_IDS = (7, 8, 9, 42, 77, 127, 128, 500, 5000, 65536, 123456)
 _WIDE_IDS = (4294967295, 3000000000, 12345678, 2147483648)
@@ -68,6 +71,9 @@ class Profile:
     containers: float = 0.35
     text_styles: tuple[int, int, int, int] = (6, 2, 2, 1)
     registered: float = 0.5
+    #: Share of texts, handle names and map keys made of invented letter strings instead of the
+    #: fixed word lists, so a model learns to copy any spelling, not only the lists' words.
+    invented: float = 0.0
 
 
 BASIC = Profile()
@@ -114,6 +120,8 @@ class ValueGen:
         return self.contract(n, d, must)
 
     def keys(self, n: int) -> list[str]:
+        if self.p.invented and self.rng.random() < self.p.invented:
+            return list(dict.fromkeys(self.invented_word() for _ in range(n)))
         pool = list(BARE_KEYS)
         if self.rng.random() < 0.35:
             pool += QUOTED_KEYS
@@ -175,8 +183,21 @@ class ValueGen:
                                1e+16, 1e-07, 6.02e+23, 1.5e+300, -0.5, 100.0, 0.0))
         return float(f"{rng.randint(1, 99)}e{rng.choice((-9, -6, -5, 17, 20, 30))}")
 
+    def invented_word(self) -> str:
+        """A made-up name: a letter, then up to 7 letters, digits or underscores."""
+        rng = self.rng
+        rest = "".join(rng.choice(_INVENTED_CHARS) for _ in range(rng.randint(0, 7)))
+        return rng.choice(_INVENTED_FIRST) + rest
+
     def text(self) -> str:
         rng = self.rng
+        if self.p.invented and rng.random() < self.p.invented:
+            words = [self.invented_word() for _ in range(rng.randint(1, 2))]
+            if rng.random() < 0.25:
+                w = words[0]
+                i = rng.randrange(len(w) + 1)
+                words[0] = w[:i] + rng.choice(UNICODE_LETTERS + EMOJI + "\"\\\n\t") + w[i:]
+            return " ".join(words)
         style = rng.choices(range(4), self.p.text_styles)[0]
         if style == 0:
             return " ".join(rng.sample(WORDS, rng.randint(1, 2))) if rng.random() < 0.9 else ""
@@ -195,6 +216,8 @@ class ValueGen:
         return bytes(self.rng.randrange(256) for _ in range(self.rng.randint(0, 5)))
 
     def handle(self) -> Handle:
+        if self.p.invented and self.rng.random() < self.p.invented:
+            return Handle(self.invented_word())
         return Handle(self.rng.choice(HANDLE_NAMES))
 
 

@@ -136,9 +136,15 @@ class CurriculumConfig:
 class WatchdogConfig:
     """Watchdog: rubric, drift correction and the optional Claude reviewer."""
 
-    mode: str = _f("rules", "Who scores checkpoints: the rubric rules, Claude, or both (rules "
-                   "decide, disagreements are logged).", choices=["rules", "llm", "both"])
-    llm_model: str = _f("claude-haiku-4-5", "Claude model for `llm`/`both`.")
+    mode: str = _f("rules", "Who scores checkpoints: the rubric rules, two Claude agents (a grader "
+                   "and an auditor; the rules decide when they disagree or fail), or both (rules "
+                   "decide, the agents' answers and disagreements are recorded).",
+                   choices=["rules", "llm", "both"])
+    llm_model: str = _f("claude-haiku-4-5", "Claude model of the grader (and of the auditor unless "
+                        "`llm_auditor_model` is set) for `llm`/`both`.")
+    llm_auditor_model: str | None = _f(None, "Claude model of the auditor; None = `llm_model`.")
+    llm_wrong_answers: int = _f(8, "Wrong validation answers (with the parser's verdict) shown to "
+                                "the grader and the auditor per checkpoint.")
     llm_base_url: str | None = _f(None, "Messages API base URL (tests point it at a local fake).")
     llm_timeout: float = _f(30.0, "Seconds before a Claude call falls back to the rules.")
     intervention: str = _f("halve_lr", "What an intervention changes.",
@@ -176,6 +182,9 @@ class EvalConfig:
                                     "10 %); a number is raised (with a warning) when it is below "
                                     "the longest reference.")
     batch_size: int = _f(16, "Prompts per greedy-generation batch.")
+    early_stop_patience: int = _f(0, "End a stage early (keeping its best checkpoint) once the best "
+                                  "checkpoint is N checkpoints old and the latest one is "
+                                  "over-fitting; 0 = never.")
 
 
 @dataclass

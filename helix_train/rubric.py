@@ -3,25 +3,40 @@
 Pure functions over a :class:`History` (one :class:`CheckpointMetrics` per graded checkpoint,
 oldest first).  Each category has a measurable rule:
 
-Loss convergence (30) — over the eval losses ``L0..Lk`` of all checkpoints so far:
-    * **diverging 0**: the latest loss is NaN/inf, or ``Lk > L0``, or ``Lk > 1.5 × min(L)``;
-    * otherwise count *spikes*, steps where ``L(i) > 1.05 × L(i-1)``:
+Loss convergence (30) — over the TRAINING losses ``L0..Lk`` of the checkpoints so far (each the
+mean training loss logged since the previous checkpoint):
+    * **diverging 0**: the latest training or validation loss is NaN/inf, or the training loss
+      rose above the first one (``Lk > L0``) or above 1.5 × its minimum (``Lk > 1.5 × min(L)``),
+      by more than 0.1 in both cases (near zero a small absolute wobble is no divergence);
+    * otherwise count *spikes*, steps where ``L(i) > 1.05 × L(i-1)`` and ``L(i) − L(i-1) > 0.01``:
       none → **smooth 30**; at most a third of the steps → **some spikes 20**; more → **erratic 10**.
+    The validation loss is not part of this category: a validation loss that rises while the
+    training loss falls is over-fitting (see :func:`overfitting`), judged by accuracy.
 Validation accuracy (30) — share of validation answers the corpus graders accept:
     ``> 95 %`` → 30, ``90–95 %`` → 25, ``80–90 %`` → 20, below → 10.
 Format correctness (20) — share of answers that do not parse in their answer format:
     none → **perfect 20**; at most 5 % → **minor 15**; more → **major 5**.
 Progress consistency (20) — the latest checkpoint against the earlier ones.  A checkpoint
-*improves* when its accuracy rises by more than 0.5 points or its eval loss falls by more than 1 %:
-    * **regression 0**: accuracy is more than 5 points below the best earlier accuracy, or the loss
-      is diverging (as above);
+*improves* when its accuracy rises by more than 0.5 points or its validation loss falls by more
+than 1 %:
+    * **regression 0**: accuracy fell below the best earlier accuracy, or the share of unparsed
+      answers rose above the lowest earlier share, by more than 5 points and by more than 2.5
+      standard errors of the difference (binomial sampling noise of the two validation samples);
     * **steady improvement 20**: the first checkpoint, one that improves, or accuracy above 95 %;
     * **plateaus handled 15**: no improvement for 1–2 checkpoints in a row;
     * **stalls 10**: no improvement for 3 or more checkpoints in a row.
 
 Grades: A 90–100, B 80–89, C 70–79, D 60–69, F below 60.
 
->>> h = [CheckpointMetrics(epoch=10, eval_loss=0.5, accuracy=0.97, format_errors=0, total=100)]
+Besides the points, :func:`failures` names the *real failures* of the latest checkpoint — a NaN or
+inf loss, a diverging training loss, an accuracy or format regression — the only reasons the drift
+rules restart a stage (:mod:`helix_train.drift`), and :func:`overfitting` says when the validation
+loss rose while accuracy and format held (the best checkpoint is kept; never a restart).
+A checkpoint whose validation answers are all correct and all parse (:func:`perfect`) scores at
+least 70 (30 accuracy + 20 format + 20 progress): it is never graded D or F.
+
+>>> h = [CheckpointMetrics(epoch=10, eval_loss=0.5, accuracy=0.97, format_errors=0, total=100,
+...                        train_loss=0.6)]
 >>> score(h)
 Score(loss_convergence=30, validation_accuracy=30, format_correctness=20, progress_consistency=20)
 >>> score(h).total, grade(score(h).total)
@@ -34,16 +49,21 @@ import math
 from dataclasses import asdict, dataclass
 
 __all__ = ["CheckpointMetrics", "Score", "MAX_POINTS", "score", "grade", "loss_points",
-           "accuracy_points", "format_points", "progress_points", "trend", "GRADE_BANDS"]
+           "accuracy_points", "format_points", "progress_points", "trend", "GRADE_BANDS",
+           "failures", "overfitting", "perfect", "best_index", "train_losses"]
 
 MAX_POINTS = {"loss_convergence": 30, "validation_accuracy": 30, "format_correctness": 20,
               "progress_consistency": 20}
 GRADE_BANDS = (("A", 90), ("B", 80), ("C", 70), ("D", 60), ("F", 0))
-SPIKE = 1.05          # a loss step up by more than 5 % is a spike
-DIVERGE = 1.5         # 50 % above the best loss is divergence
+SPIKE = 1.05          # a training-loss step up by more than 5 % ...
+SPIKE_ABS = 0.01      # ... and by more than 0.01 is a spike
+DIVERGE = 1.5         # 50 % above the lowest training loss ...
+DIVERGE_ABS = 0.1     # ... and more than 0.1 above it (or above L0) is divergence
 IMPROVE_ACC = 0.005   # +0.5 points of accuracy
-IMPROVE_LOSS = 0.01   # −1 % eval loss
-REGRESS_ACC = 0.05    # −5 points below the best earlier accuracy
+IMPROVE_LOSS = 0.01   # −1 % validation loss
+REGRESS = 0.05        # −5 points of accuracy (or +5 points of unparsed answers) ...
+REGRESS_SE = 2.5      # ... and more than 2.5 standard errors of the difference
+OVERFIT = 0.05        # validation loss 5 % above its minimum: over-fitting (when accuracy holds)
 
 
 @dataclass(frozen=True)
@@ -51,10 +71,11 @@ class CheckpointMetrics:
     """What the watchdog measured at one checkpoint."""
 
     epoch: float
-    eval_loss: float
+    eval_loss: float         # validation completion loss
     accuracy: float          # correct / total on the validation split
     format_errors: int       # answers that did not parse
     total: int               # answers graded
+    train_loss: float | None = None  # mean training loss logged since the previous checkpoint
 
     @property
     def format_error_rate(self) -> float:
@@ -79,32 +100,49 @@ class Score:
         return {**asdict(self), "total": self.total}
 
 
-def _finite(x: float) -> bool:
+def _finite(x) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
 
 
+def train_losses(history: list[CheckpointMetrics]) -> list[float]:
+    """The training-loss curve of ``history`` (checkpoints without a training loss left out)."""
+    return [m.train_loss for m in history if m.train_loss is not None]
+
+
 def _diverging(losses: list[float]) -> bool:
+    """The latest of ``losses`` is NaN/inf or rose well above the first or the lowest one."""
+    if not losses:
+        return False
     last = losses[-1]
     if not _finite(last):
         return True
     finite = [x for x in losses if _finite(x)]
-    return last > finite[0] or last > DIVERGE * min(finite)
+    low = min(finite)
+    return ((last > finite[0] and last - finite[0] > DIVERGE_ABS)
+            or (last > DIVERGE * low and last - low > DIVERGE_ABS))
 
 
-def loss_points(losses: list[float]) -> int:
-    """Loss convergence points for the eval-loss series (oldest first).
+def loss_points(losses: list[float], eval_loss: float | None = None) -> int:
+    """Loss convergence points for the training-loss series (oldest first); ``eval_loss`` is the
+    latest validation loss (only its finiteness counts).
 
     >>> loss_points([2.0, 1.0, 0.5]), loss_points([2.0, 1.0, 1.1, 0.5]), loss_points([1, 2])
     (30, 20, 0)
-    >>> loss_points([1.0, float("nan")])
-    0
+    >>> loss_points([1.0, float("nan")]), loss_points([1.0, 0.9], eval_loss=float("inf"))
+    (0, 0)
+    >>> loss_points([0.02, 0.002, 0.004])   # a wobble near zero is neither spike nor divergence
+    30
     """
+    if eval_loss is not None and not _finite(eval_loss):
+        return 0
     if not losses:
-        raise ValueError("`losses` is empty; grade a checkpoint only after measuring its eval loss")
+        if eval_loss is None:
+            raise ValueError("`losses` is empty; grade a checkpoint only after measuring a loss")
+        return 30  # no training loss logged: only the validation loss's finiteness is known
     if _diverging(losses):
         return 0
     steps = list(zip(losses, losses[1:]))
-    spikes = sum(1 for a, b in steps if _finite(a) and b > SPIKE * a)
+    spikes = sum(1 for a, b in steps if _finite(a) and b > SPIKE * a and b - a > SPIKE_ABS)
     if spikes == 0:
         return 30
     return 20 if spikes <= len(steps) / 3 else 10
@@ -142,13 +180,38 @@ def _improves(cur: CheckpointMetrics, prev: CheckpointMetrics) -> bool:
                 and cur.eval_loss < prev.eval_loss * (1 - IMPROVE_LOSS)))
 
 
+def _worse(best: float, n_best: int, cur: float, n_cur: int) -> bool:
+    """``cur`` is worse than ``best`` (shares of two samples) by more than 5 points and by more
+    than 2.5 standard errors of the difference."""
+    drop = best - cur
+    se = math.sqrt(best * (1 - best) / max(1, n_best) + cur * (1 - cur) / max(1, n_cur))
+    return drop > REGRESS and drop > REGRESS_SE * se
+
+
+def _accuracy_regression(history: list[CheckpointMetrics]) -> bool:
+    cur = history[-1]
+    if len(history) < 2:
+        return False
+    best = max(history[:-1], key=lambda m: m.accuracy)
+    return _worse(best.accuracy, best.total, cur.accuracy, cur.total)
+
+
+def _format_regression(history: list[CheckpointMetrics]) -> bool:
+    cur = history[-1]
+    if len(history) < 2:
+        return False
+    best = min(history[:-1], key=lambda m: m.format_error_rate)
+    # "worse" on the share of parsed answers
+    return _worse(1 - best.format_error_rate, best.total, 1 - cur.format_error_rate, cur.total)
+
+
 def trend(history: list[CheckpointMetrics]) -> str:
-    """``first``, ``improving``, ``plateau`` (1–2 flat checkpoints), ``stalled`` (3+) or ``regressing``."""
+    """``first``, ``improving``, ``plateau`` (1–2 flat checkpoints), ``stalled`` (3+) or
+    ``regressing`` (accuracy or format)."""
     cur = history[-1]
     if len(history) == 1:
         return "first"
-    if _diverging([m.eval_loss for m in history]) or cur.accuracy < max(
-            m.accuracy for m in history[:-1]) - REGRESS_ACC:
+    if _accuracy_regression(history) or _format_regression(history):
         return "regressing"
     if _improves(cur, history[-2]):
         return "improving"
@@ -176,11 +239,75 @@ def score(history: list[CheckpointMetrics]) -> Score:
         raise ValueError("`history` is empty; score needs at least one graded checkpoint")
     cur = history[-1]
     return Score(
-        loss_convergence=loss_points([m.eval_loss for m in history]),
+        loss_convergence=loss_points(train_losses(history), cur.eval_loss),
         validation_accuracy=accuracy_points(cur.accuracy),
         format_correctness=format_points(cur.format_error_rate),
         progress_consistency=progress_points(history),
     )
+
+
+def failures(history: list[CheckpointMetrics]) -> list[str]:
+    """The real failures of the latest checkpoint: the only reasons for a restart.
+
+    ``nan/inf loss``, ``training loss diverging``, ``accuracy regression``, ``format regression``.
+
+    >>> failures([CheckpointMetrics(1, 0.9, 0.5, 0, 100, 1.0), CheckpointMetrics(2, 1.5, 0.5, 0,
+    ...                                                                           100, 0.5)])
+    []
+    >>> failures([CheckpointMetrics(1, 0.9, 0.9, 0, 100, 1.0), CheckpointMetrics(2, 0.9, 0.6, 0,
+    ...                                                                           100, 1.8)])
+    ['training loss diverging', 'accuracy regression']
+    """
+    cur = history[-1]
+    out = []
+    if not _finite(cur.eval_loss) or (cur.train_loss is not None and not _finite(cur.train_loss)):
+        out.append("nan/inf loss")
+    elif _diverging(train_losses(history)):
+        out.append("training loss diverging")
+    if _accuracy_regression(history):
+        out.append("accuracy regression")
+    if _format_regression(history):
+        out.append("format regression")
+    return out
+
+
+def perfect(m: CheckpointMetrics) -> bool:
+    """Every validation answer is correct and parses."""
+    return m.total > 0 and m.accuracy >= 1.0 and m.format_errors == 0
+
+
+def best_index(history: list[CheckpointMetrics]) -> int:
+    """Index of the best checkpoint: highest validation accuracy, then lowest validation loss,
+    then the latest."""
+    def key(i: int) -> tuple:
+        m = history[i]
+        return (m.accuracy, -m.eval_loss if _finite(m.eval_loss) else -math.inf, i)
+
+    return max(range(len(history)), key=key)
+
+
+def overfitting(history: list[CheckpointMetrics]) -> bool:
+    """The validation loss is more than 5 % above its minimum while accuracy and format hold (no
+    failure) and the training loss did not rise with it (at most 5 % above its value at the
+    validation minimum): the model fits its training data better than the validation data.  Handled by
+    keeping the best checkpoint (and, with ``watchdog.early_stop_patience``, ending the stage
+    early); never by a restart.
+
+    >>> h = [CheckpointMetrics(i, l, 1.0, 0, 100, t) for i, (l, t) in
+    ...      enumerate([(0.05, 0.3), (0.06, 0.1), (0.08, 0.05)])]
+    >>> overfitting(h), failures(h), score(h).total
+    (True, [], 100)
+    """
+    cur = history[-1]
+    finite = [m for m in history if _finite(m.eval_loss)]
+    if len(finite) < 2 or not _finite(cur.eval_loss) or failures(history):
+        return False
+    low = min(finite, key=lambda m: m.eval_loss)
+    if cur.eval_loss <= (1 + OVERFIT) * low.eval_loss:
+        return False
+    # the training loss kept falling (or held) since the validation loss's minimum: not a spike
+    return (cur.train_loss is None or low.train_loss is None or not _finite(low.train_loss)
+            or cur.train_loss <= low.train_loss * (1 + OVERFIT))
 
 
 def grade(total: int) -> str:

@@ -14,14 +14,23 @@ question type, Wilson intervals, baselines against the train records when given)
 generation budget used (``max_new_tokens``: :func:`helix_train.evaluate.generation_budget` of the
 validation records, ``watchdog.max_new_tokens`` only overriding it when it covers them).
 
-It also appends the record to ``<output_dir>/watchdog.jsonl``.  Actions: ``continue`` and ``warn``
-change nothing; ``intervene`` with ``halve_lr`` halves the learning rate in place (optimizer and
-scheduler); every other action (a batch-size intervention, ``restart``, ``stop``) ends the stage
-and leaves :attr:`Watchdog.pending` for the curriculum runner.
+The record carries the one scorer's report of the validation split (``score``: per family and
+question type, Wilson intervals, baselines against the train records when given) and the
+generation budget used (``max_new_tokens``: :func:`helix_train.evaluate.generation_budget` of the
+validation records, ``watchdog.max_new_tokens`` only overriding it when it covers them).
 
-Who scores (``watchdog.mode``): the rubric rules, Claude, or both — see
-:mod:`helix_train.reviewer`; the record's ``reviewer`` entry says who decided, Claude's points,
-the disagreements and any fallback reason.
+It also appends the record to ``<output_dir>/watchdog.jsonl``.  The loss-convergence category is
+judged on the training loss: each checkpoint's ``train_loss`` is the mean of the training losses
+logged since the previous checkpoint.  The action comes from :func:`helix_train.drift.decide` with
+the checkpoint's real failures (:func:`helix_train.rubric.failures`), so a restart needs a NaN/inf
+loss, a diverging training loss or a regression.  Actions: ``continue`` and ``warn`` change
+nothing; ``intervene`` with ``halve_lr`` halves the learning rate in place (optimizer and
+scheduler); every other action (a batch-size intervention, ``restart``, ``stop``, ``early_stop``)
+ends the stage and leaves :attr:`Watchdog.pending` for the curriculum runner.
+
+Who scores (``watchdog.mode``): the rubric rules, two Claude agents (grader and auditor), or both —
+see :mod:`helix_train.reviewer`; the record's ``reviewer`` entry says who decided, the agents'
+points and rationale, the disagreements and any fallback reason.
 
 Multi-process (DDP/FSDP under ``accelerate launch``): only rank 0 grades, calls Claude and writes;
 its decision is broadcast to every rank (:func:`broadcast_decision`), which then all apply the same
@@ -60,7 +69,7 @@ class Watchdog(TrainerCallback):
                  train_records: list[dict] | None = None,
                  state: drift.DriftState | None = None, history: list | None = None,
                  max_length: int = 1024, epoch_offset: float = 0.0,
-                 reviewer: reviewer_mod.ClaudeReviewer | None = None):
+                 reviewer: reviewer_mod.ClaudeReviewer | None = None, prev_step: int = 0):
         if not val_records:
             raise ValueError("`val_records` is empty: the watchdog needs a validation split to grade")
         limit = config.val_limit
@@ -80,6 +89,7 @@ class Watchdog(TrainerCallback):
         self.pending: drift.Action | None = None
         self._last_graded_step = -1
         self.epoch_offset = epoch_offset  # epochs trained before this trainer (restarts)
+        self.prev_step = prev_step  # step of the previous graded checkpoint of this trainer
         # --- Claude reviewer (watchdog.mode llm/both); built on first use, on rank 0 only
         self.reviewer = reviewer
 
@@ -117,7 +127,7 @@ class Watchdog(TrainerCallback):
             if main:
                 logger.warning("%s: intervention, learning rate halved (%s)", self.model_name,
                                action.reason)
-        elif action.kind in ("intervene", "restart", "stop"):
+        elif action.kind in ("intervene", "restart", "stop", "early_stop"):
             self.pending = action
             control.should_training_stop = True
             if main:
@@ -140,26 +150,30 @@ class Watchdog(TrainerCallback):
                          measured: tuple[float, SplitResult] | None = None) -> dict:
         """Measure (unless ``measured`` is given), score, decide and write a checkpoint's record."""
         loss, result = measured if measured is not None else self.measure(model)
+        train_loss = interval_train_loss(log_history, self.prev_step, step)
         metrics = rubric.CheckpointMetrics(epoch=float(epoch), eval_loss=loss,
                                            accuracy=result.accuracy,
-                                           format_errors=result.format_errors, total=result.total)
+                                           format_errors=result.format_errors, total=result.total,
+                                           train_loss=train_loss)
         prev = self.history[-1] if self.history else None
         self.history.append(metrics)
-        # --- scoring: rules, Claude or both (helix_train.reviewer)
+        self.prev_step = step
+        # --- scoring: rules, the Claude agents or both (helix_train.reviewer)
         verdict = reviewer_mod.judge(
             self.history, self.config.mode, reviewer=self._get_reviewer(),
             payload=lambda: reviewer_mod.build_payload(
                 self.history, model_name=self.model_name, phase=self.phase, step=step,
-                learning_rate=lr, log_history=log_history),
+                learning_rate=lr, log_history=log_history, rows=result.rows,
+                sample=self.config.llm_wrong_answers),
             rules_action=lambda g: self._decide(g).kind)
         letter = verdict.grade
         action = self._decide(letter)
         self.drift_state = drift.apply(action, self.drift_state)
-        train_losses = [h["loss"] for h in (log_history or []) if "loss" in h]
+        best = rubric.best_index(self.history)
         record = {
             "model": self.model_name, "phase": self.phase, "step": step, "epoch": float(epoch),
             "checkpoint": str(ckpt), "learning_rate": lr,
-            "train_loss": train_losses[-1] if train_losses else None,
+            "train_loss": _json_float(train_loss) if train_loss is not None else None,
             "eval_loss": _json_float(loss),
             "eval_loss_change": (_json_float(loss - prev.eval_loss) if prev else None),
             "val_correct": result.correct, "val_total": result.total,
@@ -167,7 +181,10 @@ class Watchdog(TrainerCallback):
             "max_new_tokens": self.max_new_tokens,
             "score": score_rows(self.records, result.rows, self.train_records,
                                 grader=self.grader),
-            "trend": rubric.trend(self.history), "points": verdict.points, "grade": letter,
+            "trend": rubric.trend(self.history), "failures": rubric.failures(self.history),
+            "overfitting": rubric.overfitting(self.history),
+            "best_epoch": self.history[best].epoch,
+            "points": verdict.points, "grade": letter,
             "status": _status(action), "action": asdict(action),
             "recommendation": _recommendation(action, self.config),
             "drift_state": asdict(self.drift_state),
@@ -187,11 +204,7 @@ class Watchdog(TrainerCallback):
 
     # --- Claude reviewer / decision helpers
     def _decide(self, letter: str) -> drift.Action:
-        if len(self.history) < self.config.min_checkpoints_for_action:
-            return drift.Action("continue", "too few checkpoints graded for drift actions")
-        return drift.decide(letter, self.drift_state,
-                            max_interventions=self.config.max_interventions,
-                            max_restarts=self.config.max_restarts)
+        return decide_action(self.history, letter, self.drift_state, self.config)
 
     def _get_reviewer(self):
         if self.config.mode == "rules":
@@ -199,6 +212,33 @@ class Watchdog(TrainerCallback):
         if self.reviewer is None:
             self.reviewer = reviewer_mod.ClaudeReviewer.from_config(self.config)
         return self.reviewer
+
+
+def decide_action(history: list[rubric.CheckpointMetrics], letter: str, state: drift.DriftState,
+                  config: WatchdogConfig) -> drift.Action:
+    """:func:`helix_train.drift.next_action` with the limits of ``config``."""
+    return drift.next_action(history, letter, state, max_interventions=config.max_interventions,
+                             max_restarts=config.max_restarts,
+                             min_checkpoints=config.min_checkpoints_for_action,
+                             early_stop_patience=config.early_stop_patience)
+
+
+def interval_train_loss(log_history: list | None, prev_step: int, step: int) -> float | None:
+    """Mean training loss logged after ``prev_step`` up to ``step``; the last one logged before
+    when none was (None without any).
+
+    >>> interval_train_loss([{"step": 1, "loss": 3.0}, {"step": 2, "loss": 2.0},
+    ...                      {"step": 3, "loss": 1.0}], 1, 3)
+    1.5
+    >>> interval_train_loss([{"step": 1, "loss": 3.0}], 1, 3), interval_train_loss([], 0, 3)
+    (3.0, None)
+    """
+    logged = [(h.get("step", 0), float(h["loss"])) for h in (log_history or []) if "loss" in h]
+    inside = [x for s, x in logged if prev_step < s <= step]
+    if inside:
+        return sum(inside) / len(inside)
+    before = [x for s, x in logged if s <= step]
+    return before[-1] if before else None
 
 
 # --- multi-process helpers (DDP/FSDP)
@@ -236,7 +276,7 @@ def _json_float(x: float) -> float | str:
 
 def _status(action: drift.Action) -> str:
     return {"continue": "OK", "warn": "WARNING", "intervene": "INTERVENTION",
-            "restart": "RESTART", "stop": "FAILED"}[action.kind]
+            "restart": "RESTART", "stop": "FAILED", "early_stop": "EARLY STOP"}[action.kind]
 
 
 def _recommendation(action: drift.Action, cfg: WatchdogConfig) -> str:
@@ -250,6 +290,8 @@ def _recommendation(action: drift.Action, cfg: WatchdogConfig) -> str:
         return f"Intervene: {how}."
     if action.kind == "restart":
         return f"Restart from the best checkpoint so far and {how}."
+    if action.kind == "early_stop":
+        return "End the stage; its best checkpoint (validation accuracy, then loss) is the result."
     return f"Stop this phase and report failure: {action.reason}."
 
 
@@ -280,11 +322,17 @@ def format_report(r: dict) -> str:
         f"Model:               {r['model']}",
         f"Epoch:               {r['epoch']:g} (step {r['step']})",
         f"Phase:               {r['phase']}",
+        f"Train loss:          {_loss_txt(r.get('train_loss'))}",
         f"Eval loss:           {loss_txt} (change {change_txt})",
         f"Validation:          {r['val_correct']}/{r['val_total']} correct "
         f"({100 * r['val_accuracy']:.1f}%)",
         f"Format errors:       {r['format_errors']}",
-        f"Trend:               {r['trend']}",
+        f"Trend:               {r['trend']}"
+        + (" (over-fitting: validation loss up, accuracy holding)" if r.get("overfitting")
+           else ""),
+        f"Failures:            {', '.join(r.get('failures') or []) or 'none'}",
+        f"Best so far:         epoch {r['best_epoch']:g}" if r.get("best_epoch") is not None
+        else "Best so far:         n/a",
         "-" * 60,
         f"Loss convergence:     {p['loss_convergence']:>3}/30",
         f"Validation accuracy:  {p['validation_accuracy']:>3}/30",
@@ -300,18 +348,33 @@ def format_report(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _loss_txt(x) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:.4f}" if isinstance(x, float) else str(x)
+
+
 def _reviewer_lines(rv: dict | None) -> list[str]:
-    """The Claude reviewer's lines of the CHECKPOINT REPORT (none in ``rules`` mode)."""
+    """The Claude agents' lines of the CHECKPOINT REPORT (none in ``rules`` mode)."""
     if not rv or rv.get("mode") == "rules":
         return []
-    lines = [f"Scored by:           {rv['decided_by']} (watchdog.mode {rv['mode']})"]
+    lines = ["-" * 60, f"Scored by:           {rv['decided_by']} (watchdog.mode {rv['mode']})"]
     if rv.get("fallback"):
         lines.append(f"LLM fallback:        {rv['fallback']}")
     if rv.get("llm"):
         llm = rv["llm"]
-        lines.append(f"LLM ({llm['model']}):  {llm['points']['total']}/100 grade {llm['grade']}, "
-                     f"recommends {llm['recommendation']['action']}: "
+        lines.append(f"Grader ({llm['model']}): {llm['points']['total']}/100 grade "
+                     f"{llm['grade']}, recommends {llm['recommendation']['action']}: "
                      f"{llm['recommendation']['reason']}")
+        if llm.get("rationale"):
+            lines.append(f"Grader rationale:    {llm['rationale']}")
+    audit = rv.get("audit")
+    if audit:
+        lines.append(f"Auditor ({audit['model']}): {'agrees' if audit['agrees'] else 'disagrees'}"
+                     f", {audit['points']['total']}/100 grade {audit['grade']}")
+        lines.append(f"Auditor rationale:   {audit['rationale']}")
+        for issue in audit.get("issues") or []:
+            lines.append(f"Auditor issue:       {issue}")
     for d in rv.get("disagreements") or []:
         lines.append(f"Disagreement:        {d['field']}: rules {d['rules']}, llm {d['llm']}")
     return lines

@@ -10,7 +10,7 @@ import itertools
 import random
 from dataclasses import replace
 
-from ..core import Draft, Family, Paraphrases
+from ..core import Draft, Family, GenerationError, Paraphrases
 from ..graders import grade_value
 from ..valuegen import BASIC, DEEP, ESCAPES, MEDIUM, Profile, describe
 from .common import LABEL, dump, sample_value, spell
@@ -22,10 +22,17 @@ NESTED_ESCAPES = replace(ESCAPES, min_depth=1)
 
 __all__ = ["convert_family", "canonical_family", "CONVERT", "LCB_ENCODE", "LCB_DECODE",
            "DESCRIBE", "LCT_MASTERY", "LCR_MASTERY", "CANONICAL", "COMPACT_ASCII",
-           "COMPACT_RUNIC", "ALL_PAIRS"]
+           "COMPACT_RUNIC", "ALL_PAIRS", "TEXT_PAIRS", "SHORT", "SHORT_LCT_CHARS",
+           "CONVERT_TEXT", "CONVERT_TEXT_ASCII", "CONVERT_TEXT_RUNIC", "LCT_TO_LCB", "LCB_TO_LCT"]
 
 FORMATS5 = ("hlxl", "hlx", "lct", "lcr", "lcb")
 ALL_PAIRS = tuple(itertools.permutations(FORMATS5, 2))
+#: The 12 ordered pairs of the four text formats.
+TEXT_PAIRS = tuple(itertools.permutations(("hlxl", "hlx", "lct", "lcr"), 2))
+#: Values of nesting depth <= 2 of every kind, half of their texts, handle names and keys
+#: invented (not from the word lists), at most :data:`SHORT_LCT_CHARS` LC-T characters long.
+SHORT = replace(BASIC, invented=0.5, containers=0.55)
+SHORT_LCT_CHARS = 64
 
 CONVERT_TEMPLATES = Paraphrases("convert", (
     "Convert this {src} value to {dst}:\n{text}",
@@ -67,15 +74,28 @@ COMPACT_TEMPLATES = Paraphrases("compact", (
 
 def convert_family(name: str, summary: str, pairs, profiles: tuple[Profile, ...],
                    tracks: dict[str, int], *, messy: float = 0.2,
-                   templates: Paraphrases = CONVERT_TEMPLATES) -> Family:
+                   templates: Paraphrases = CONVERT_TEMPLATES,
+                   max_lct_chars: int | None = None) -> Family:
     """A family that shows a value in ``src`` and asks for it in ``dst``, ``(src, dst)`` drawn
-    from ``pairs``; a share ``messy`` of sources is spelled non-canonically."""
+    from ``pairs``; a share ``messy`` of sources is spelled non-canonically.  With
+    ``max_lct_chars``, only values whose canonical LC-T text is at most that long."""
     pairs = tuple(pairs)
+
+    def short_value(rng: random.Random, split: str, profile: Profile):
+        for _ in range(200):
+            sk, v = sample_value(rng, split, profile, what=name)
+            if len(dump(v, "lct")) <= max_lct_chars:
+                return sk, v
+        raise GenerationError(f"{name}: no value of at most {max_lct_chars} LC-T characters in "
+                              f"200 tries; loosen the profile")
 
     def make(rng: random.Random, split: str) -> Draft:
         src, dst = rng.choice(pairs)
         profile = rng.choice(profiles)
-        sk, v = sample_value(rng, split, profile, what=name)
+        if max_lct_chars is None:
+            sk, v = sample_value(rng, split, profile, what=name)
+        else:
+            sk, v = short_value(rng, split, profile)
         text = spell(v, src, rng if rng.random() < messy else None)
         answer = dump(v, dst)
         tid, request = templates.render(rng, split, src=LABEL[src], dst=LABEL[dst], text=text)
@@ -154,3 +174,37 @@ COMPACT_ASCII = canonical_family(
 COMPACT_RUNIC = canonical_family(
     "compact_runic", "pretty or loose HLX / LC-R value text, asked in the shortest canonical "
     "form", ("hlx", "lcr"), (NESTED_MEDIUM, NESTED_ESCAPES), {"runic": 2}, COMPACT_TEMPLATES)
+
+#: The short-value conversions are asked in one form (the form `helix-moe` users write); a fifth
+#: of val and test asks with a held-out paraphrase, to measure how far the wording generalises.
+CONVERT_TEXT_TEMPLATES = Paraphrases("convert_text", (CONVERT_TEMPLATES.train[0],),
+                                     (CONVERT_TEMPLATES.heldout[0],), heldout_share=0.2)
+
+# Short-value conversions: the skill the CPU curriculum trains first.  `convert`'s wording (so a
+# request routes the same way whichever family made it); the phase-2 variants keep the
+# pairs whose answer is in the specialist's own formats, so a specialist keeps converting.
+CONVERT_TEXT = convert_family(
+    "convert_text", f"a value of nesting depth <= 2 and at most {SHORT_LCT_CHARS} LC-T characters "
+    "(every kind, half of its words invented) in HLXL, HLX, LC-T or LC-R, asked in another of "
+    "the four (all 12 ordered pairs)", TEXT_PAIRS, (SHORT,), {"general": 3}, messy=0.05,
+    max_lct_chars=SHORT_LCT_CHARS, templates=CONVERT_TEXT_TEMPLATES)
+
+CONVERT_TEXT_ASCII = convert_family(
+    "convert_text_ascii", "`convert_text` with the answer in HLXL or LC-T (the ASCII "
+    "specialist's formats)", [p for p in TEXT_PAIRS if p[1] in ("hlxl", "lct")], (SHORT,),
+    {"ascii": 2}, messy=0.05, max_lct_chars=SHORT_LCT_CHARS, templates=CONVERT_TEXT_TEMPLATES)
+
+CONVERT_TEXT_RUNIC = convert_family(
+    "convert_text_runic", "`convert_text` with the answer in HLX or LC-R (the runic "
+    "specialist's formats)", [p for p in TEXT_PAIRS if p[1] in ("hlx", "lcr")], (SHORT,),
+    {"runic": 2}, messy=0.05, max_lct_chars=SHORT_LCT_CHARS, templates=CONVERT_TEXT_TEMPLATES)
+
+LCT_TO_LCB = convert_family(
+    "lct_to_lcb", f"a value of at most {SHORT_LCT_CHARS} LC-T characters, asked as LC-B hex",
+    [("lct", "lcb")], (SHORT,), {"general": 1, "coordinator": 2}, messy=0.0,
+    max_lct_chars=SHORT_LCT_CHARS, templates=CONVERT_TEXT_TEMPLATES)
+
+LCB_TO_LCT = convert_family(
+    "lcb_to_lct", f"LC-B hex of a value of at most {SHORT_LCT_CHARS} LC-T characters, asked as "
+    "LC-T", [("lcb", "lct")], (SHORT,), {"general": 1, "ascii": 1}, messy=0.0,
+    max_lct_chars=SHORT_LCT_CHARS, templates=CONVERT_TEXT_TEMPLATES)
