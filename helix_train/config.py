@@ -32,6 +32,7 @@ __all__ = [
     "TinyModelConfig", "ModelConfig", "LoraConfig", "TrainConfig", "CurriculumConfig",
     "WatchdogConfig", "GateConfig", "EvalConfig", "CorpusConfig", "HelixConfig", "Stage",
     "PRESETS", "load_preset", "load_config", "from_dict", "to_dict", "plan", "ROLES",
+    "with_tiny_model",
 ]
 
 PRESETS = ("tiny-cpu", "helix-5.1b")
@@ -104,8 +105,17 @@ class TrainConfig:
     gradient_accumulation_steps: int = _f(1, "Micro-batches per optimizer step.")
     max_grad_norm: float = _f(1.0, "Gradient clipping.")
     max_length: int = _f(512, "Longest tokenised prompt+completion; longer examples are truncated.")
-    bf16: str = _f("auto", "bf16 mixed precision: `auto` = on when CUDA is available.",
+    bf16: str = _f("auto", "bf16 mixed precision (autocast): `auto` = on when CUDA is available.",
                    choices=["auto", "true", "false"])
+    master_weights: str = _f("fp32", "dtype of the weights the optimizer updates. `fp32`: fp32 "
+                             "master weights, bf16 only in the autocast forward/backward (updates "
+                             "below bf16's rounding step are kept). `bf16`: weights in bf16 when "
+                             "`bf16` is on (half the memory; small updates round away).",
+                             choices=["fp32", "bf16"])
+    save_dtype: str = _f("auto", "dtype of the weights in `result/`, `final_model/` and restart "
+                         "starting points: `auto` = bf16 when bf16 autocast is on, else fp32. "
+                         "Checkpoints keep the master weights' dtype (exact resume).",
+                         choices=["auto", "fp32", "bf16"])
     gradient_checkpointing: str = _f("auto", "`auto` = on with CUDA, off on CPU.",
                                      choices=["auto", "true", "false"])
     packing: bool = _f(False, "Pack sequences (pad-free batches); useful on GPU.")
@@ -130,6 +140,14 @@ class CurriculumConfig:
                              "does not depend on the specialist (same corpus, config and seed), so "
                              "the copy is what training it again would give. Sequential runs only.")
     parallel: bool = _f(False, "Train the two specialists at the same time (one process each).")
+    safe_resume: bool = _f(False, "Keep the previous checkpoint's optimizer state until the next "
+                           "checkpoint is graded: resume stays exact even after a kill while a "
+                           "checkpoint is written, at the cost of a second optimizer state on disk "
+                           "at the peak. Off: it is deleted just before the next one is written (a "
+                           "kill in those seconds resumes with fresh optimizer moments).")
+    continue_on_gate_failure: bool = _f(False, "Start phase 2 even when phase 1 failed its completion "
+                                        "gates (the failures are reported). Off: the run stops "
+                                        "after a phase 1 that fails a gate.")
 
 
 @dataclass
@@ -160,6 +178,9 @@ class WatchdogConfig:
                                     "when it does not.")
     generation_batch_size: int = _f(16, "Prompts per greedy-generation batch.")
     min_checkpoints_for_action: int = _f(1, "Checkpoints graded before drift actions apply.")
+    early_stop_patience: int = _f(0, "End a stage early (keeping its best checkpoint) once the best "
+                                  "checkpoint is N checkpoints old and the latest one is "
+                                  "over-fitting; 0 = never.")
 
 
 @dataclass
@@ -182,9 +203,6 @@ class EvalConfig:
                                     "10 %); a number is raised (with a warning) when it is below "
                                     "the longest reference.")
     batch_size: int = _f(16, "Prompts per greedy-generation batch.")
-    early_stop_patience: int = _f(0, "End a stage early (keeping its best checkpoint) once the best "
-                                  "checkpoint is N checkpoints old and the latest one is "
-                                  "over-fitting; 0 = never.")
 
 
 @dataclass
@@ -311,6 +329,30 @@ def load_config(source: str | Path) -> HelixConfig:
         return from_dict(HelixConfig, data)
     merged = _merge(to_dict(load_preset(base)), data)
     return from_dict(HelixConfig, merged)
+
+
+def with_tiny_model(cfg: HelixConfig) -> HelixConfig:
+    """``cfg`` with the tiny CPU model substituted (``helix-train run --model tiny``).
+
+    The model section (a tiny random Qwen3 and the ``corpus-bpe`` tokenizer) and the CPU settings
+    (``use_cpu``, fp32, no gradient checkpointing, ``num_threads``) come from ``tiny-cpu``;
+    everything else — corpus, epochs, checkpoint cadence, optimiser settings, watchdog, retention
+    and gates — stays as ``cfg`` has it.  A tiny model cannot pass the real gates, so phase 2 starts
+    even when phase 1 fails them (``curriculum.continue_on_gate_failure: true``; the gates are still
+    evaluated and reported).  Packing stays as configured.
+
+    >>> cfg = with_tiny_model(load_preset("helix-5.1b"))
+    >>> cfg.name, cfg.model.base, cfg.training.use_cpu, cfg.curriculum.specialist_epochs
+    ('helix-5.1b+tiny', 'tiny', True, 250)
+    """
+    tiny = to_dict(load_preset("tiny-cpu"))
+    data = to_dict(cfg)
+    data["name"] = f"{cfg.name}+tiny"
+    data["model"] = {**tiny["model"], "name_prefix": cfg.model.name_prefix}
+    data["training"].update(use_cpu=True, bf16="false", gradient_checkpointing="false",
+                            num_threads=tiny["training"]["num_threads"])
+    data["curriculum"]["continue_on_gate_failure"] = True
+    return from_dict(HelixConfig, data)
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -48,16 +48,16 @@ from .config import HelixConfig, Stage, plan, to_dict
 from .corpus import prepare_corpus
 from .data import load_split, to_sft_dataset
 from .gates import evaluate_gates
-from .modeling import (CORPUS_BPE, apply_lora, describe, load_model, load_tokenizer,
+from .modeling import (CORPUS_BPE, apply_lora, describe, load_model, load_tokenizer, save_dtype,
                        tokenizer_texts, train_corpus_tokenizer)
 
-__all__ = ["run", "resume", "stage_dir", "load_state", "graded_checkpoints", "best_record",
-           "STAGE_ENDING"]
+__all__ = ["run", "resume", "prepare", "stage_dir", "load_state", "graded_checkpoints",
+           "best_record", "retain", "dir_bytes", "RECORD_FILES", "STAGE_ENDING"]
 
 logger = logging.getLogger(__name__)
 
 #: Watchdog actions after which the attempt ends and the runner decides what comes next.
-STAGE_ENDING = ("restart", "stop", "intervene_batch")
+STAGE_ENDING = ("restart", "stop", "intervene_batch", "early_stop")
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -102,19 +102,27 @@ def graded_checkpoints(attempt_dir: Path) -> list[dict]:
 
 
 def _metrics(record: dict) -> dict:
+    train_loss = record.get("train_loss")
     return {"epoch": record["epoch"], "eval_loss": float(record["eval_loss"]),
             "accuracy": record["val_accuracy"], "format_errors": record["format_errors"],
-            "total": record["val_total"]}
+            "total": record["val_total"],
+            "train_loss": float(train_loss) if train_loss is not None else None}
 
 
 def _rank_key(record: dict) -> tuple:
     loss = float(record["eval_loss"])
-    return (record["points"]["total"], record["val_accuracy"],
-            -loss if math.isfinite(loss) else -math.inf, record["epoch"])
+    return (record["val_accuracy"], -loss if math.isfinite(loss) else -math.inf, record["epoch"])
+
+
+def _finite_record(record: dict) -> bool:
+    train = record.get("train_loss")
+    return math.isfinite(float(record["eval_loss"])) and (train is None
+                                                          or math.isfinite(float(train)))
 
 
 def best_record(records: list[dict]) -> dict:
-    """The best checkpoint: highest rubric total, then accuracy, then lowest loss, then latest."""
+    """The best checkpoint: highest validation accuracy, then lowest validation loss, then latest
+    (the rubric's :func:`helix_train.rubric.best_index`)."""
     return max(records, key=_rank_key)
 
 
@@ -152,9 +160,91 @@ class _ReapplyLR(TrainerCallback):
             self.factor = 1.0
 
 
-class _Prune(TrainerCallback):
-    """Once a checkpoint is graded, drop the optimizer state of the older ones (weights are kept for
-    restarts from the best checkpoint; only the latest is ever resumed)."""
+# --------------------------------------------------------------------------- checkpoint retention
+
+#: What every checkpoint keeps for good: its grades, metrics and answers, and the trainer's state.
+RECORD_FILES = ("watchdog.json", "checkpoint_report.txt", "validation.jsonl", "trainer_state.json")
+#: Files and folders only a resume needs (optimizer, scheduler, RNG and scaler state).
+_RESUME_PREFIXES = ("optimizer", "scheduler", "rng_state", "scaler", "global_step")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _strip(ckpt: Path, *, weights: bool) -> None:
+    """Drop a graded checkpoint's resume state, and its weights too unless ``weights``."""
+    for path in list(ckpt.iterdir()):
+        if path.name in RECORD_FILES:
+            continue
+        if not weights or path.name.startswith(_RESUME_PREFIXES):
+            _remove(path)
+
+
+def _stage_checkpoints(sdir: Path) -> list[tuple[Path, dict]]:
+    """Every graded checkpoint of a stage (all attempts): (directory, watchdog record)."""
+    out = []
+    for wd in sdir.glob("attempt-*/checkpoint-*/watchdog.json"):
+        out.append((wd.parent, json.loads(wd.read_text(encoding="utf-8"))))
+    return out
+
+
+def retain(sdir: Path, latest: Path | None, *, finished: bool = False) -> None:
+    """Checkpoint retention of a stage (rank 0).
+
+    Weights are kept only for the stage's best graded checkpoint (highest validation accuracy, then
+    lowest loss, over every attempt; NaN/inf ones only when there is no other) and for ``latest``
+    (the latest graded checkpoint of the running attempt); resume state (optimizer, scheduler,
+    RNG) only in ``latest``.  Every other checkpoint keeps its records (:data:`RECORD_FILES`).
+    ``finished`` (the stage is done or failed): the resume state goes everywhere; a done stage
+    (``latest`` None: its ``result/`` holds the best weights) keeps no weights at all, and the
+    restart starting points (``attempt-K-init``) go too.  Ungraded checkpoints are left alone.
+    """
+    graded = _stage_checkpoints(sdir)
+    finite = [(c, r) for c, r in graded if _finite_record(r)] or graded
+    best = max(finite, key=lambda cr: _rank_key(cr[1]))[0] if finite else None
+    for ckpt, _ in graded:
+        if ckpt == latest:
+            if finished:
+                _strip(ckpt, weights=True)
+            continue
+        _strip(ckpt, weights=ckpt == best and not (finished and latest is None))
+    if finished and latest is None:
+        for init in sdir.glob("attempt-*-init"):
+            shutil.rmtree(init)
+
+
+def _drop_previous_optimizer(ckpt: Path) -> None:
+    """Before checkpoint ``ckpt`` writes its optimizer state: delete the optimizer state of the
+    other checkpoints of its attempt, so that one optimizer state is on disk at a time
+    (``curriculum.safe_resume: false``).  Their scheduler and RNG state stay until retention."""
+    for other in Path(ckpt).parent.glob("checkpoint-*"):
+        if other != Path(ckpt):
+            for path in list(other.glob("optimizer*")):
+                _remove(path)
+
+
+def dir_bytes(path: Path) -> int:
+    """Bytes of the files under ``path`` (their apparent size)."""
+    total = 0
+    for p in Path(path).rglob("*"):
+        try:
+            if p.is_file() and not p.is_symlink():
+                total += p.stat().st_size
+        except FileNotFoundError:  # removed meanwhile (the other CPU lane)
+            pass
+    return total
+
+
+class _Retention(TrainerCallback):
+    """Once a checkpoint is graded: measure the run directory (``logs/disk.jsonl``; the peak of the
+    stage is right after a checkpoint is written), then apply :func:`retain`."""
+
+    def __init__(self, run_dir: Path, stage: Stage, attempt: int, full: bool = True):
+        self.run_dir, self.stage, self.attempt, self.full = Path(run_dir), stage, attempt, full
 
     def on_save(self, args, state, control, **kw):
         if not state.is_world_process_zero:
@@ -162,10 +252,21 @@ class _Prune(TrainerCallback):
         current = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         if not (current / "watchdog.json").exists():
             return
-        for ckpt in Path(args.output_dir).glob("checkpoint-*"):
-            if ckpt != current:
-                for name in ("optimizer.pt", "scheduler.pt"):
-                    (ckpt / name).unlink(missing_ok=True)
+        before = dir_bytes(self.run_dir)
+        retain(current.parent.parent, current)
+        init = current.parent.parent / f"attempt-{self.attempt}-init"
+        if self.full and init.is_dir():  # full weights in a checkpoint now: the start can go
+            shutil.rmtree(init)
+        _disk_log(self.run_dir, model=self.stage.model, phase=self.stage.phase,
+                  attempt=self.attempt, step=state.global_step, bytes_peak=before,
+                  bytes_after=dir_bytes(self.run_dir))
+
+
+def _disk_log(run_dir: Path, **row) -> None:
+    path = Path(run_dir) / "logs" / "disk.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
 
 
 # --------------------------------------------------------------------------- models
@@ -187,7 +288,7 @@ def _materialize(cfg: HelixConfig, tok, init: str | None, ckpt: Path, out: Path)
     else:
         model = load_model(cfg.model, tok, source=ckpt, train=cfg.training)
     out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
+    model.to(save_dtype(cfg.training)).save_pretrained(out)  # training.save_dtype
     return out
 
 
@@ -220,9 +321,12 @@ def _train_attempt(cfg, run_dir, stage, sdir, state, tok, corpus, on_progress) -
         if kind == "intervene" and cfg.watchdog.intervention == "halve_lr":
             lr_factor = 0.5  # that intervention happened after the checkpoint was saved
         if dist.is_main_process:
+            fresh = not any(resume_ckpt.glob("optimizer*"))  # killed while the next one's was written
             _event(run_dir, event="resume", model=stage.model, phase=stage.phase,
                    attempt=att["index"], checkpoint=str(resume_ckpt.relative_to(run_dir)),
-                   step=last["step"], epoch=last["epoch"])
+                   step=last["step"], epoch=last["epoch"],
+                   optimizer="fresh moments (its state was deleted for the next checkpoint's)"
+                   if fresh else "restored")
             _trim_step_log(run_dir, stage, att["index"], last["step"])
             (adir / "watchdog.jsonl").write_text(
                 "".join(json.dumps(r) + "\n" for r in graded), encoding="utf-8")
@@ -241,6 +345,8 @@ def _train_attempt(cfg, run_dir, stage, sdir, state, tok, corpus, on_progress) -
     history += [rubric.CheckpointMetrics(**_metrics(r)) for r in graded]
     drift_state = drift.DriftState(**(graded[-1]["drift_state"] if graded else att["drift_state"]))
     init = str(run_dir / att["init"]) if att["init"] else None
+    if resume_ckpt is not None and cfg.training.method == "full":
+        init = str(resume_ckpt)  # its weights (the attempt's starting point may be gone)
     model = _load_for_training(cfg, tok, init)
     train_records = load_split(corpus, stage.track, "train")
     train = to_sft_dataset(train_records)
@@ -250,14 +356,18 @@ def _train_attempt(cfg, run_dir, stage, sdir, state, tok, corpus, on_progress) -
                            batch_size=att["batch_size"])
     wd = Watchdog(tok, val, cfg.watchdog, phase=stage.phase, model_name=stage.model,
                   state=drift_state, history=history, max_length=cfg.training.max_length,
-                  epoch_offset=att["epoch_offset"], train_records=train_records)
-    callbacks = [wd, _Prune(), _ReapplyLR(lr_factor),
+                  epoch_offset=att["epoch_offset"], train_records=train_records,
+                  prev_step=graded[-1]["step"] if graded else 0)
+    callbacks = [wd, _Retention(run_dir, stage, att["index"], cfg.training.method == "full"),
+                 _ReapplyLR(lr_factor),
                  JsonlLog(run_dir / "logs" / "steps.jsonl", model=stage.model, phase=stage.phase,
                           attempt=att["index"])]
     if on_progress is not None:
         callbacks.append(_Progress(on_progress, stage, att["index"]))
     trainer = build_trainer(model, tok, args, train, callbacks=callbacks)
     trainer.remove_callback(PrinterCallback)  # logs go to logs/steps.jsonl
+    if not cfg.curriculum.safe_resume:  # one optimizer state on disk at a time
+        trainer.before_optimizer_save = lambda out: _drop_previous_optimizer(Path(out))
     trainer.train(resume_from_checkpoint=str(resume_ckpt) if resume_ckpt else None)
     dist.wait_for_everyone()
 
@@ -290,6 +400,12 @@ def _decide_next(cfg: HelixConfig, run_dir: Path, stage: Stage, sdir: Path, stat
     if kind not in STAGE_ENDING:
         state["status"] = "trained"
         return
+    if kind == "early_stop":
+        state["status"] = "trained"
+        state["early_stop"] = last["action"]["reason"]
+        _event(run_dir, event="early_stop", model=stage.model, phase=stage.phase,
+               epoch=last["epoch"], reason=last["action"]["reason"])
+        return
     if kind == "stop":
         state["status"] = "failed"
         state["reason"] = last["action"]["reason"]
@@ -300,8 +416,12 @@ def _decide_next(cfg: HelixConfig, run_dir: Path, stage: Stage, sdir: Path, stat
     settings = drift.adjust(drift.Settings(att["learning_rate"] * 0.5 ** halvings,
                                            att["batch_size"]),
                             cfg.watchdog.intervention, cfg.watchdog.batch_size_factor)
-    if kind == "restart":
-        every = [(a, r) for a in state["attempts"] for r in graded_checkpoints(sdir / a["dir"])]
+    if kind == "restart":  # from the best checkpoint without a NaN/inf loss
+        every = [(a, r) for a in state["attempts"] for r in graded_checkpoints(sdir / a["dir"])
+                 if _finite_record(r)]
+        if not every:  # every checkpoint so far is NaN/inf: from the attempt's own start
+            _restart_from_start(run_dir, stage, state, att, last, settings)
+            return
         src_att, src = max(every, key=lambda ar: _rank_key(ar[1]))
     else:
         src_att, src = att, last
@@ -326,6 +446,37 @@ def _decide_next(cfg: HelixConfig, run_dir: Path, stage: Stage, sdir: Path, stat
         history=inherited, drift_state=last["drift_state"], reason=reason))
     _event(run_dir, event=last["action"]["kind"], model=stage.model, phase=stage.phase,
            reason=reason, learning_rate=settings.learning_rate, batch_size=settings.batch_size)
+    retain(sdir, None)  # the old attempt is never resumed: only the best keeps weights
+    _drop_unused_inits(cfg, run_dir, sdir, state)
+
+
+def _restart_from_start(run_dir, stage, state, att, last, settings) -> None:
+    """A restart when no checkpoint of the stage has finite losses: the attempt starts again from
+    where it started (its ``init``), with the adjusted settings."""
+    index = len(state["attempts"])
+    reason = (f"restart at epoch {last['epoch']:g} (grade {last['grade']}): "
+              f"{last['action']['reason']}; no checkpoint without a NaN/inf loss, so from the "
+              f"start of attempt {att['index']}")
+    state["attempts"].append(_new_attempt(
+        index, init=att["init"], lr=settings.learning_rate, batch_size=settings.batch_size,
+        epochs=att["epochs"], epoch_offset=att["epoch_offset"], history=att["history"],
+        drift_state=last["drift_state"], reason=reason))
+    _event(run_dir, event="restart", model=stage.model, phase=stage.phase, reason=reason,
+           learning_rate=settings.learning_rate, batch_size=settings.batch_size)
+
+
+def _drop_unused_inits(cfg: HelixConfig, run_dir: Path, sdir: Path, state: dict) -> None:
+    """Delete restart starting points (``attempt-K-init``) no attempt needs any more: the current
+    attempt's is kept (until its first checkpoint, with full fine-tuning), and with LoRA the one
+    under the stage's best checkpoint (its adapters' base)."""
+    keep = {state["attempts"][-1]["init"]}
+    if cfg.training.method == "lora":
+        every = [(a, r) for a in state["attempts"] for r in graded_checkpoints(sdir / a["dir"])]
+        if every:
+            keep.add(max(every, key=lambda ar: _rank_key(ar[1]))[0]["init"])
+    for init in sdir.glob("attempt-*-init"):
+        if str(init.relative_to(run_dir)) not in keep:
+            shutil.rmtree(init)
 
 
 def _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus) -> None:
@@ -336,6 +487,7 @@ def _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus) -> None:
                            score_rows)
 
     every = [(a, r) for a in state["attempts"] for r in graded_checkpoints(sdir / a["dir"])]
+    every = [ar for ar in every if _finite_record(ar[1])] or every  # as retain() keeps it
     att, best = max(every, key=lambda ar: _rank_key(ar[1]))
     ckpt = sdir / att["dir"] / f"checkpoint-{best['step']}"
     init = str(run_dir / att["init"]) if att["init"] else None
@@ -414,8 +566,12 @@ def run_stage(cfg: HelixConfig, run_dir: Path, stage: Stage, tok, corpus: Path, 
     if state["status"] == "trained" and dist.is_main_process:
         _finish_stage(cfg, run_dir, stage, sdir, state, tok, corpus)
         _save_state(sdir, state)
+        retain(sdir, None, finished=True)  # result/ holds the best weights
     if state["status"] == "failed" and dist.is_main_process:
         _failure_report(run_dir, stage, sdir, state)
+        last = graded_checkpoints(sdir / state["attempts"][-1]["dir"])
+        retain(sdir, sdir / state["attempts"][-1]["dir"] / f"checkpoint-{last[-1]['step']}"
+               if last else None, finished=True)
     dist.wait_for_everyone()
     return load_state(sdir)
 
@@ -453,12 +609,23 @@ def _fmt(x) -> str:
     return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    """A hard link (the final model's weights are the last stage's result, not a second copy on
+    disk), or a copy where the file system has no hard links."""
+    import os
+
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def _save_final(cfg: HelixConfig, run_dir: Path, name: str, last: Path, results: list[dict],
                 tok) -> Path:
     out = Path(run_dir) / "models" / name / "final_model"
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(last / "result", out)
+    shutil.copytree(last / "result", out, copy_function=_link_or_copy)  # no second copy on disk
     tok.save_pretrained(out)
     (out / "README.md").write_text(_model_card(cfg, name, results), encoding="utf-8")
     (out / "helix_results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
@@ -492,6 +659,12 @@ def _tokenizer_and_corpus(cfg: HelixConfig, run_dir: Path):
 
         train([r for t in tracks_needed(cfg) for r in load_split(corpus, t, "train")])
     return load_tokenizer(str(path)), corpus
+
+
+def prepare(cfg: HelixConfig, run_dir: str | Path):
+    """The run's tokenizer and corpus directory (built or trained when missing, as :func:`run`
+    does first)."""
+    return _tokenizer_and_corpus(cfg, Path(run_dir).resolve())
 
 
 def _shared_source(cfg: HelixConfig, run_dir: Path, stage: Stage, states: dict) -> Stage | None:
@@ -540,6 +713,52 @@ def _copy_shared_stage(run_dir: Path, source: Stage, stage: Stage) -> dict:
     return load_state(sdir)
 
 
+# --------------------------------------------------------------------------- phase gates
+
+def _failed_gates(parent_dir: Path) -> list[str]:
+    """The lines of the completion gates a finished phase did not pass (``NO DATA`` included)."""
+    path = parent_dir / "result.json"
+    if not path.exists():
+        return []
+    from .gates import gate_line
+
+    gates = json.loads(path.read_text(encoding="utf-8")).get("gates") or []
+    return [g.get("line") or gate_line(g) for g in gates if g["status"] != "PASS"]
+
+
+def _stop_run(run_dir: Path, stage: Stage, failed: list[str]) -> dict:
+    """Phase 1 of ``stage.model`` failed its completion gates: write ``STOPPED.md`` (rank 0)."""
+    reason = (f"phase 1 (`{stage.init_from}`) of {stage.model} failed {len(failed)} of its "
+              f"completion gates, so phase 2 does not start and the run stops")
+    if _dist().is_main_process:
+        lines = [f"# Run stopped: {reason}", "",
+                 "Phase 2 starts from phase 1's best checkpoint only when every phase-1 gate "
+                 "passes (the completion criteria of phase 1). Gates that did not pass:", "",
+                 *[f"- {x}" for x in failed], "",
+                 "To train phase 2 anyway, set `curriculum.continue_on_gate_failure: true` in "
+                 f"`{run_dir / 'config.yaml'}` and run `helix-train resume {run_dir}`.", ""]
+        (run_dir / "STOPPED.md").write_text("\n".join(lines), encoding="utf-8")
+        _event(run_dir, event="run_stopped", model=stage.model, phase=stage.phase,
+               reason=reason, gates=failed)
+        logger.warning("%s:\n  %s", reason, "\n  ".join(failed))
+    return {"reason": reason, "model": stage.model, "gates": failed,
+            "report": str(run_dir / "STOPPED.md")}
+
+
+def _mark_stopped(run_dir: Path, stage: Stage, reason: str) -> dict:
+    """``stage`` does not run because the run stopped (a stage that has a state keeps it)."""
+    sdir = stage_dir(run_dir, stage)
+    current = load_state(sdir)
+    if current is not None and current["status"] != "stopped":
+        return current
+    state = {"model": stage.model, "phase": stage.phase, "track": stage.track,
+             "status": "stopped", "reason": reason, "attempts": []}
+    if _dist().is_main_process:
+        _save_state(sdir, state)
+    _dist().wait_for_everyone()
+    return state
+
+
 def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None = None,
         on_progress: Callable[[dict], None] | None = None) -> dict:
     """Run (or continue) the whole curriculum in ``run_dir``; returns ``run_dir/summary.json``.
@@ -561,10 +780,18 @@ def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None 
     with dist.main_process_first():
         tok, corpus = _tokenizer_and_corpus(cfg, run_dir)
     states: dict[tuple[str, str], dict] = {}
+    stop: dict | None = None  # set when a phase 1 fails its completion gates: the run stops
     for stage in plan(cfg):
         if only_models is not None and stage.model not in only_models:
             continue  # (an empty list prepares config, tokenizer and corpus only)
         sdir = stage_dir(run_dir, stage)
+        if stop is not None:
+            states[(stage.model, stage.phase)] = _mark_stopped(run_dir, stage, stop["reason"])
+            continue
+        if (load_state(sdir) or {}).get("status") == "stopped":  # an earlier pass stopped here:
+            if dist.is_main_process:                           # decide again (the config may
+                (sdir / "state.json").unlink(missing_ok=True)  # allow it now)
+            dist.wait_for_everyone()
         init = None
         if stage.init_from is not None:
             parent = states.get((stage.model, stage.init_from))
@@ -580,6 +807,16 @@ def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None 
                 continue
             init = str((stage_dir(run_dir, replace(stage, phase=stage.init_from)) / "result")
                        .relative_to(run_dir))
+            failed = _failed_gates(stage_dir(run_dir, replace(stage, phase=stage.init_from)))
+            if failed and not cfg.curriculum.continue_on_gate_failure:
+                stop = _stop_run(run_dir, stage, failed)
+                states[(stage.model, stage.phase)] = _mark_stopped(run_dir, stage, stop["reason"])
+                continue
+            if failed and dist.is_main_process and load_state(sdir) is None:
+                _event(run_dir, event="gate_failure_ignored", model=stage.model,
+                       phase=stage.phase, gates=failed,
+                       reason="curriculum.continue_on_gate_failure: phase 2 starts although "
+                              "phase 1 failed its completion gates")
         shared = _shared_source(cfg, run_dir, stage, states)
         if shared is not None:
             states[(stage.model, stage.phase)] = _copy_shared_stage(run_dir, shared, stage)
@@ -589,6 +826,8 @@ def run(cfg: HelixConfig, run_dir: str | Path, *, only_models: list[str] | None 
         states[(stage.model, stage.phase)] = run_stage(cfg, run_dir, stage, tok, corpus,
                                                        init=init, on_progress=on_progress)
     summary = {"run_dir": str(run_dir), "config": cfg.name, "models": {}}
+    if stop is not None:
+        summary["stopped"] = stop
     if only_models is not None:  # part of a run (a lane, or the preparation before the lanes):
         dist.wait_for_everyone()  # the whole run's final models, summary and event come later
         return summary

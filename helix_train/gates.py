@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 
 from .config import GateConfig
 
-__all__ = ["Gate", "GATES", "answer_format", "evaluate_gates", "loss_threshold"]
+__all__ = ["Gate", "GATES", "answer_format", "evaluate_gates", "gate_line", "loss_threshold"]
 
 _FMTS = ("hlxl", "lct", "lcr")
 _TRANSLATE = frozenset(f"translate_{a}_{b}" for a in _FMTS for b in _FMTS if a != b)
@@ -137,10 +137,12 @@ def loss_threshold(track: str, gates: GateConfig) -> float:
 def evaluate_gates(track: str, records: list[dict], rows: list[dict], loss: float,
                    gates: GateConfig) -> list[dict]:
     """Every gate of ``track`` on graded test ``rows`` (aligned with ``records``): name, metric,
-    value, threshold, n and status ``PASS`` / ``FAIL`` / ``NO DATA``."""
+    value, threshold, ``needs`` (which way passes: ``< 0.15``, ``≥ 100 %``), n, status ``PASS`` /
+    ``FAIL`` / ``NO DATA``, and the one-line ``line`` (:func:`gate_line`)."""
     limit = loss_threshold(track, gates)
     out = [{"gate": "test loss", "metric": "loss", "value": loss, "threshold": limit,
-            "n": len(rows), "status": "PASS" if loss == loss and loss < limit else "FAIL"}]
+            "needs": f"< {limit:g}", "n": len(rows),
+            "status": "PASS" if loss == loss and loss < limit else "FAIL"}]
     for gate in GATES[track]:
         picked = [row for rec, row in zip(records, rows, strict=True) if gate.covers(rec)]
         n = len(picked)
@@ -152,5 +154,36 @@ def evaluate_gates(track: str, records: list[dict], rows: list[dict], loss: floa
             threshold = gates.min_task_accuracy
         status = "NO DATA" if n == 0 else ("PASS" if value >= threshold else "FAIL")
         out.append({"gate": gate.name, "metric": gate.metric, "value": value,
-                    "threshold": threshold, "n": n, "status": status})
+                    "threshold": threshold, "needs": f"≥ {_pct(threshold)}", "n": n,
+                    "status": status})
+    for g in out:
+        g["line"] = gate_line(g)
     return out
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}".rstrip("0").rstrip(".") + " %"
+
+
+def gate_line(g: dict) -> str:
+    """One gate as a line that says which way passes.
+
+    >>> gate_line({"gate": "test loss", "metric": "loss", "value": 0.97, "threshold": 0.15,
+    ...            "n": 100, "status": "FAIL"})
+    'test loss 0.97, needs < 0.15: FAIL'
+    >>> gate_line({"gate": "HLXL tasks", "metric": "accuracy", "value": 0.42, "threshold": 1.0,
+    ...            "n": 50, "status": "FAIL"})
+    'HLXL tasks: accuracy 42 % (n = 50), needs ≥ 100 %: FAIL'
+    >>> gate_line({"gate": "LC-T generation fully valid", "metric": "validity", "value": None,
+    ...            "threshold": 1.0, "n": 0, "status": "NO DATA"})
+    'LC-T generation fully valid: no test records, needs valid answers ≥ 100 %: NO DATA'
+    """
+    value, status = g["value"], g["status"]
+    if g["metric"] == "loss":
+        shown = f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
+        return f"{g['gate']} {shown}, needs < {g['threshold']:g}: {status}"
+    what = "valid answers" if g["metric"] == "validity" else "accuracy"
+    if value is None:
+        return f"{g['gate']}: no test records, needs {what} ≥ {_pct(g['threshold'])}: {status}"
+    return (f"{g['gate']}: {what} {_pct(value)} (n = {g['n']}), needs ≥ "
+            f"{_pct(g['threshold'])}: {status}")

@@ -32,7 +32,8 @@ from .config import ModelConfig, TinyModelConfig, TrainConfig
 __all__ = [
     "CHAT_TEMPLATE_KWARGS", "CORPUS_BPE", "QWEN3_SPECIAL_TOKENS", "bundled_tokenizer_dir",
     "load_tokenizer", "train_corpus_tokenizer", "tokenizer_texts", "build_tiny_model",
-    "load_model", "render_prompt", "apply_lora", "plausible_initial_loss",
+    "load_model", "render_prompt", "apply_lora", "plausible_initial_loss", "master_dtype",
+    "save_dtype",
 ]
 
 logger = logging.getLogger(__name__)
@@ -187,11 +188,10 @@ def load_model(cfg: ModelConfig, tokenizer, *, source: str | Path | None = None,
     from transformers import AutoModelForCausalLM
 
     if source is None and cfg.base == "tiny":
-        return build_tiny_model(tokenizer, cfg.tiny, seed=seed)
+        model = build_tiny_model(tokenizer, cfg.tiny, seed=seed)
+        return model.to(master_dtype(train)) if train is not None else model
     path = str(source) if source is not None else cfg.base
-    dtype = torch.float32
-    if train is not None and _bf16(train):
-        dtype = torch.bfloat16
+    dtype = master_dtype(train) if train is not None else torch.float32
     model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
@@ -199,11 +199,30 @@ def load_model(cfg: ModelConfig, tokenizer, *, source: str | Path | None = None,
 
 
 def _bf16(train: TrainConfig) -> bool:
+    """bf16 autocast is on (``training.bf16``; ``auto`` = with CUDA)."""
     import torch
 
     if train.bf16 == "auto":
         return torch.cuda.is_available() and not train.use_cpu
     return train.bf16 == "true"
+
+
+def master_dtype(train: TrainConfig):
+    """dtype of the weights the optimizer updates: fp32 (the default, ``training.master_weights:
+    fp32``; bf16 only inside autocast), or bf16 when ``master_weights: bf16`` and bf16 is on."""
+    import torch
+
+    return torch.bfloat16 if train.master_weights == "bf16" and _bf16(train) else torch.float32
+
+
+def save_dtype(train: TrainConfig):
+    """dtype of saved stage results and final models (``training.save_dtype``; ``auto`` = bf16
+    when bf16 autocast is on, else fp32)."""
+    import torch
+
+    if train.save_dtype == "auto":
+        return torch.bfloat16 if _bf16(train) else torch.float32
+    return torch.bfloat16 if train.save_dtype == "bf16" else torch.float32
 
 
 def apply_lora(model, train: TrainConfig):

@@ -18,6 +18,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import torch
 from transformers import TrainerCallback
@@ -193,6 +194,26 @@ class HelixSFTTrainer(SFTTrainer):
     ``logits_to_keep`` set to the positions where any row of the batch has a label, and computes
     the same token-mean cross-entropy as TRL. Everything else is TRL's.
     """
+
+    #: Called with a checkpoint's directory just before its optimizer state is written (the
+    #: curriculum deletes the previous checkpoint's optimizer state there, so that one optimizer
+    #: state is on disk at a time; see ``curriculum.safe_resume``).
+    before_optimizer_save: Callable[[str], None] | None = None
+
+    def _save_optimizer_and_scheduler(self, output_dir):
+        if self.before_optimizer_save is not None and self.args.should_save:
+            self.before_optimizer_save(output_dir)
+        super()._save_optimizer_and_scheduler(output_dir)
+
+    def _load_optimizer_and_scheduler(self, checkpoint):
+        """TRL's, plus: a checkpoint without optimizer state (the run was killed while the next
+        checkpoint's was written) still restores its learning-rate schedule."""
+        super()._load_optimizer_and_scheduler(checkpoint)
+        if checkpoint is None:
+            return
+        ckpt = Path(checkpoint)
+        if not any(ckpt.glob("optimizer*")) and (ckpt / "scheduler.pt").is_file():
+            self.lr_scheduler.load_state_dict(torch.load(ckpt / "scheduler.pt", weights_only=True))
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if not self.args.compact_loss or return_outputs:

@@ -195,7 +195,9 @@ def test_lora_trains_adapters_and_saves_merged_weights(tmp_path):
     summary = curriculum.run(cfg, tmp_path)
     assert summary["models"]["qwen3_1_7b_coordinator"]["status"] == "done"
     ckpt = tmp_path / "models/qwen3_1_7b_coordinator/coordinator/attempt-0/checkpoint-1"
-    assert (ckpt / "adapter_model.safetensors").exists()
+    # a finished stage keeps its checkpoints' records only; result/ holds the merged best weights
+    assert (ckpt / "watchdog.json").exists() and not (ckpt / "adapter_model.safetensors").exists()
+    assert json.loads((ckpt / "trainer_state.json").read_text())["global_step"] == 1
     final = tmp_path / "models/qwen3_1_7b_coordinator/final_model"
     assert (final / "model.safetensors").exists() and not (final / "adapter_config.json").exists()
     from safetensors.torch import load_file
