@@ -24,8 +24,7 @@ def _config(models, *, proceed: bool) -> HelixConfig:
     data["name"] = "gates-test"
     data["model"]["tiny"].update(hidden_size=16, intermediate_size=32, num_hidden_layers=2)
     data["model"]["bpe_vocab_size"] = 512
-    data["training"].update(per_device_train_batch_size=16, logging_steps=1, warmup_steps=0,
-                            group_by_length=False)
+    data["training"].update(per_device_train_batch_size=16, logging_steps=1, warmup_steps=0)
     data["curriculum"].update(general_epochs=1, specialist_epochs=1, coordinator_epochs=1,
                               checkpoint_every=1, models=models, parallel=False,
                               continue_on_gate_failure=proceed)
