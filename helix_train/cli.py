@@ -179,7 +179,7 @@ def _plan_and_check(cfg, out: Path, *, lanes: int, check: bool, resuming: bool =
         try:
             line = check_disk(rp, out, used=used)
         except DiskError as e:
-            stdout.print(format_plan(rp), highlight=False, markup=False)
+            stdout.print(format_plan(rp), highlight=False, markup=False, soft_wrap=True)
             stderr.print(f"Error: {e}", highlight=False, markup=False)
             sys.exit(2)
         stdout.print(line, highlight=False, markup=False)
@@ -197,7 +197,7 @@ def _plan_and_check(cfg, out: Path, *, lanes: int, check: bool, resuming: bool =
             sys.exit(2)
         stderr.print(f"no plan: {e}", highlight=False, markup=False)
         return
-    stdout.print(format_plan(rp), highlight=False, markup=False)
+    stdout.print(format_plan(rp), highlight=False, markup=False, soft_wrap=True)
     (out / "plan.json").write_text(json.dumps(rp.as_dict(), indent=2), encoding="utf-8")
     if check:
         enforce(rp, used=curriculum.dir_bytes(out))  # corpus, tokenizer (and a resumed run)

@@ -341,13 +341,13 @@ def format_plan(rp: RunPlan) -> str:
     lines = [f"plan of `{rp.name}`: {rp.base} ({s.parameters / 1e6:,.2f} M parameters, "
              f"{rp.method} fine-tuning, {s.master_dtype} master weights, results in "
              f"{s.save_dtype})",
-             f"  {'stage':<46} {'epochs':>6} {'records':>8} {'steps':>8} {'tokens':>14} "
+             f"  {'stage':<52} {'epochs':>6} {'records':>8} {'steps':>8} {'tokens':>14} "
              f"{'checkpoints':>11}"]
     for sp in rp.stages:
         name = f"{sp.model} / {sp.phase} ({sp.track})"
         shown = lambda x: "-" if x is None else f"{x:,}"  # noqa: E731
         note = "  (copied from phase 1 of the first specialist)" if sp.shared else ""
-        lines.append(f"  {name:<46} {sp.epochs:>6} {shown(sp.records):>8} {shown(sp.steps):>8} "
+        lines.append(f"  {name:<52} {sp.epochs:>6} {shown(sp.records):>8} {shown(sp.steps):>8} "
                      f"{shown(sp.tokens):>14} {sp.checkpoints:>11}{note}")
     lines.append(f"  per checkpoint with weights: {human_bytes(s.checkpoint_weights)}; optimizer "
                  f"state: {human_bytes(s.optimizer)}; stage result / final model: "
