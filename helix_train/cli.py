@@ -113,7 +113,7 @@ def main() -> None:
               "for a CPU config (`training.use_cpu`).")
 @click.option("--model", "model_override", type=click.Choice(["tiny"]), default=None,
               help="Substitute the tiny CPU model (tiny-cpu's model and tokenizer, fp32 on the "
-              "CPU) for the config's base model; corpus, epochs, checkpoint cadence, watchdog, "
+              "CPU, unpacked) for the config's base model; corpus, epochs, checkpoint cadence, watchdog, "
               "retention and gates stay as configured (phase 2 starts even after failed phase-1 "
               "gates, which a tiny model fails).")
 @click.option("--no-disk-check", is_flag=True, help="Start even when the plan's peak disk use "

@@ -5,7 +5,8 @@ Shortened for the test suite: the fixture corpus, 3/5/3 epochs with a checkpoint
 (so every stage has a checkpoint on the cadence and one after its last epoch, as 75/250 epochs
 with a checkpoint every 10 do) and a 16-wide model.  Everything else is ``helix-5.1b``'s, through
 :func:`helix_train.config.with_tiny_model` (``helix-train run --model tiny``): its optimiser
-settings (LR 2e-5, batch 8 × 4, packing), watchdog, retention, gates and phases, and the CLI
+settings (LR 2e-5, batch 8 × 4; unpacked, as on any CPU), watchdog, retention, gates and phases,
+and the CLI
 prints the plan and checks the disk before training.
 """
 

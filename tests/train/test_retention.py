@@ -150,3 +150,4 @@ def test_tiny_substitution_keeps_the_curriculum():
     assert (tiny.curriculum, tiny.watchdog, tiny.gates, tiny.corpus) == (
         real.curriculum, real.watchdog, real.gates, real.corpus)
     assert tiny.model.base == "tiny" and tiny.training.use_cpu and tiny.training.bf16 == "false"
+    assert real.training.packing and not tiny.training.packing  # packing is a GPU setting
