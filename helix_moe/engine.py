@@ -69,11 +69,14 @@ class Engine:
         self.tokenizer = system.tokenizer
         self.threshold = threshold
         self.max_new_tokens = max_new_tokens
+        corpus = (getattr(system.run, "config", None) or {}).get("corpus") or {}
+        #: Whether prompts get the role's system message: as the run's corpus had them.
+        self.system_prompts = float(corpus.get("system_share", 0.8)) > 0
         self.lock = threading.Lock()
 
     def route(self, request: str, messages: list[dict] | None = None) -> Route:
         return route(self.system.model("coordinator"), self.tokenizer, request,
-                     threshold=self.threshold, messages=messages)
+                     threshold=self.threshold, messages=messages, system=self.system_prompts)
 
     def answer(self, request: str | list[dict], *, model: str = "helix", fmt: str | None = None,
                constrain: bool = True, max_new_tokens: int | None = None,
@@ -95,7 +98,7 @@ class Engine:
                 r = Route(forced, 1.0, {k: float(k == forced) for k in ROUTES}, "forced",
                           f"model `{model}` was asked for")
             t1 = time.perf_counter()
-            if not any(m["role"] == "system" for m in messages):
+            if self.system_prompts and not any(m["role"] == "system" for m in messages):
                 messages = [{"role": "system", "content": _track_system(r.role)}] + messages
             prompt = encode_prompt(self.tokenizer, messages)
             g: Generation = generate(self.system.model(r.role), self.tokenizer, prompt, fmt=fmt,

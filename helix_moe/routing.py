@@ -65,11 +65,12 @@ class Route:
     reason: str = ""
 
 
-def route_messages(request: str) -> list[dict]:
-    """The routing prompt for a user request (system message + the route template)."""
-    template, system = _corpus_texts()
-    return [{"role": "system", "content": system},
-            {"role": "user", "content": template.format(request=request)}]
+def route_messages(request: str, *, system: bool = True) -> list[dict]:
+    """The routing prompt for a user request: the coordinator's system message (unless the run
+    trained without system messages, ``system=False``) and the route template."""
+    template, system_text = _corpus_texts()
+    head = [{"role": "system", "content": system_text}] if system else []
+    return head + [{"role": "user", "content": template.format(request=request)}]
 
 
 @torch.inference_mode()
@@ -135,10 +136,11 @@ def rule_route(request: str) -> tuple[str, str]:
 
 
 def route(model, tokenizer, request: str, *, threshold: float = DEFAULT_THRESHOLD,
-          messages: list[dict] | None = None) -> Route:
+          messages: list[dict] | None = None, system: bool = True) -> Route:
     """Route ``request`` with the coordinator (``messages``: a ready routing prompt, e.g. a test
-    record's); below ``threshold`` fall back to :func:`rule_route`."""
-    scores = score_routes(model, tokenizer, messages or route_messages(request))
+    record's; ``system``: whether the prompt gets the system message); below ``threshold`` fall
+    back to :func:`rule_route`."""
+    scores = score_routes(model, tokenizer, messages or route_messages(request, system=system))
     top = max(scores.values())
     z = sum(math.exp(v - top) for v in scores.values())
     probs = {k: math.exp(v - top) / z for k, v in scores.items()}

@@ -61,6 +61,7 @@ class TinyModelConfig:
     num_key_value_heads: int = _f(2, "Key/value heads (grouped-query attention).")
     max_position_embeddings: int = _f(1024, "Longest sequence the rotary embedding covers.")
     tie_word_embeddings: bool = _f(True, "Share the input embedding and the LM head.")
+    rope_theta: float = _f(1_000_000.0, "Rotary base frequency (Qwen3's: 1e6).")
 
 
 @dataclass
@@ -104,6 +105,8 @@ class TrainConfig:
     per_device_eval_batch_size: int = _f(16, "Eval batch size per device.")
     gradient_accumulation_steps: int = _f(1, "Micro-batches per optimizer step.")
     max_grad_norm: float = _f(1.0, "Gradient clipping.")
+    adam_beta2: float = _f(0.999, "AdamW's second-moment decay (0.95 suits short runs of tiny "
+                           "models: the step size adapts within tens of steps).")
     max_length: int = _f(512, "Longest tokenised prompt+completion; longer examples are truncated.")
     bf16: str = _f("auto", "bf16 mixed precision (autocast): `auto` = on when CUDA is available.",
                    choices=["auto", "true", "false"])
@@ -119,6 +122,8 @@ class TrainConfig:
     gradient_checkpointing: str = _f("auto", "`auto` = on with CUDA, off on CPU.",
                                      choices=["auto", "true", "false"])
     packing: bool = _f(False, "Pack sequences (pad-free batches); useful on GPU.")
+    group_by_length: bool = _f(False, "Batch examples of similar length together (less padding; "
+                               "transformers' `train_sampling_strategy: group_by_length`).")
     logging_steps: int = _f(10, "Log every N optimizer steps.")
     seed: int = _f(0, "Seed for model init, shuffling and sampling.")
     use_cpu: bool = _f(False, "Force CPU even when an accelerator is present.")
@@ -217,9 +222,17 @@ class CorpusConfig:
     seed: int = _f(0, "Corpus seed.")
     scale: int = _f(1, "helix_corpus: multiply every train size by K (`helix-corpus --scale`).")
     sizes: dict = _f({}, "helix_corpus: examples per split before filtering, e.g. "
-                     "`{train: 2000, val: 200, test: 400}` (`helix-corpus --size`); {} = defaults.")
+                     "`{train: 2000, val: 200, test: 400}` (`helix-corpus --size`), or per track, "
+                     "e.g. `{general: {train: 9000}, coordinator: {train: 3000}}`; {} = defaults.")
     tasks: dict = _f({}, "Keep only these task families per track, e.g. `{coordinator: [route]}`; "
                      "a track not listed keeps all of its families.")
+    weights: dict = _f({}, "helix_corpus: generate only these families per track, with these "
+                       "weights instead of the families' own, e.g. `{general: {convert_text: 8, "
+                       "kind_of: 1}}` (faster than generating every family and filtering); a "
+                       "track not listed gets all of its families.")
+    system_share: float = _f(0.8, "helix_corpus: share of records whose prompt starts with the "
+                             "track's system message. 0 = none: shorter prompts for a CPU run; "
+                             "`helix-moe` then adds no system message either.")
     max_answer_tokens: int | None = _f(None, "Drop records whose answer is longer than N tokens.")
     max_records: dict = _f({}, "Keep at most N records per split after filtering, e.g. "
                            "`{train: 400, val: 32, test: 64}`.")

@@ -32,7 +32,7 @@ from pathlib import Path
 from .config import HelixConfig
 from .data import SPLITS, read_jsonl, write_jsonl
 
-__all__ = ["prepare_corpus", "corpus_source", "tracks_needed", "filter_records"]
+__all__ = ["prepare_corpus", "corpus_source", "tracks_needed", "filter_records", "track_sizes"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,17 +92,33 @@ def filter_records(records: list[dict], *, tasks: list[str] | None = None,
     return mixed[:limit]
 
 
-def _generate_track(track: str, seed: int, scale: int, sizes: dict) -> dict[str, list[dict]]:
+def track_sizes(sizes: dict, track: str) -> dict:
+    """``corpus.sizes`` for one track: the same ``{split: n}`` for every track, or per track.
+
+    >>> track_sizes({"train": 10}, "ascii"), track_sizes({"ascii": {"train": 5}}, "ascii")
+    ({'train': 10}, {'train': 5})
+    >>> track_sizes({"ascii": {"train": 5}}, "runic")
+    {}
+    """
+    if any(k in sizes for k in ("general", "ascii", "runic", "coordinator")):
+        return dict(sizes.get(track, {}))
+    return dict(sizes)
+
+
+def _generate_track(track: str, seed: int, scale: int, sizes: dict, weights: dict | None = None,
+                    system_share: float = 0.8) -> dict[str, list[dict]]:
     from helix_corpus.build import generate, sizes_for
 
-    return generate(track, seed=seed, sizes=sizes_for(track, scale=scale, sizes=sizes))
+    return generate(track, seed=seed, sizes=sizes_for(track, scale=scale, sizes=sizes),
+                    weights=weights or None, system_share=system_share)
 
 
 def _generate_tracks(cfg: HelixConfig, tracks: tuple[str, ...]) -> list[dict[str, list[dict]]]:
     """``helix_corpus`` corpora of ``tracks``, in order; ``corpus.workers`` > 1 generates tracks
     in that many processes at once (each track's records depend only on its seed)."""
     c = cfg.corpus
-    args = [(t, c.seed, c.scale, c.sizes) for t in tracks]
+    args = [(t, c.seed, c.scale, track_sizes(c.sizes, t), c.weights.get(t), c.system_share)
+            for t in tracks]
     workers = min(c.workers, len(tracks))
     if workers <= 1:
         return [_generate_track(*a) for a in args]

@@ -82,8 +82,8 @@ def _g(name, tasks=(), kinds=(), formats=(), metric="accuracy") -> Gate:
 GATES: dict[str, tuple[Gate, ...]] = {
     "general": (
         _g("translation between all formats",
-           ("convert", "lcb_encode", "lcb_decode", "canonicalize", "handle_notation", "translit",
-            *_TRANSLATE)),
+           ("convert", "convert_text", "lct_to_lcb", "lcb_to_lct", "lcb_encode", "lcb_decode",
+            "canonicalize", "handle_notation", "translit", *_TRANSLATE)),
         _g("contract tasks", ("contract_build", "contract_fields", "contract_validate",
                               "glyph_facts"), kinds=("contract",)),
         _g("primitives, arrays, objects", ("describe_value", "kind_of", "handle_table"),
@@ -92,21 +92,24 @@ GATES: dict[str, tuple[Gate, ...]] = {
     ),
     "ascii": (
         _g("LC-T generation fully valid", formats=("lct",), metric="validity"),
-        _g("HLXL tasks", ("contract_ascii", "contract_sugar", "compact_ascii", "hlx_to_hlxl",
+        _g("HLXL tasks", ("convert_text_ascii", "lcb_to_lct", "contract_ascii", "contract_sugar",
+                          "compact_ascii", "hlx_to_hlxl",
                           "lct_mastery", "hlxl_eval", "hlxl_format", "nl_to_program",
                           "translate_lct_hlxl")),
         _g("HLXL-LS tasks", ("errors_ascii", "hlxl_ls", "hlxl_ls_check")),
     ),
     "runic": (
         _g("LC-R generation fully valid", formats=("lcr",), metric="validity"),
-        _g("HLX tasks", ("glyph_contract", "compact_runic", "glyph_optimise", "glyph_facts",
+        _g("HLX tasks", ("convert_text_runic", "glyph_contract", "compact_runic", "glyph_optimise",
+                         "glyph_facts",
                          "lcr_mastery", "hlx_eval", "hlx_format", "nl_to_hlx_program",
                          "translate_lcr_hlx")),
         _g("HLX-LS tasks", ("errors_runic", "hlx_ls", "hlx_ls_check")),
     ),
     "coordinator": (
         _g("routing", ("route",)),
-        _g("LC-B tasks", ("lcb_encode", "lcb_decode", "errors_lcb", "translate_lct_lcb")),
+        _g("LC-B tasks", ("lct_to_lcb", "lcb_encode", "lcb_decode", "errors_lcb",
+                          "translate_lct_lcb")),
         _g("HLX knowledge", ("hlx_facts", "handle_table")),
         _g("general questions", ("kind_of", "contract_fields", "contract_validate",
                                  "describe_value", "canonicalize", "convert")),

@@ -32,6 +32,7 @@ from .config import ModelConfig, TinyModelConfig, TrainConfig
 __all__ = [
     "CHAT_TEMPLATE_KWARGS", "CORPUS_BPE", "QWEN3_SPECIAL_TOKENS", "bundled_tokenizer_dir",
     "load_tokenizer", "train_corpus_tokenizer", "tokenizer_texts", "build_tiny_model",
+    "runic_glyphs", "PRETOKENIZE_PATTERN", "FORMAT_NAME_TOKENS",
     "load_model", "render_prompt", "apply_lora", "plausible_initial_loss", "master_dtype",
     "save_dtype",
 ]
@@ -99,38 +100,109 @@ def _mini_corpus_bpe():
 
 
 def tokenizer_texts(records) -> list[str]:
-    """What the corpus BPE is trained on: every message of ``records``, plus the chat roles."""
+    """What the corpus BPE is trained on: the corpus's *wording*, not its values.
+
+    The prompt templates of every ``helix_corpus`` question (placeholders removed), the system
+    messages, the chat roles and the answers that are not values (route labels, kinds, error
+    codes …), plus every character the records use (twice, so each becomes one token).  Words
+    and names inside values are left out, so they stay spelled letter by letter: a model copies a
+    name it never saw with the same small set of tokens it copies every other name with.
+    Records whose template is unknown (not made by ``helix_corpus``) contribute their prompts.
+    """
+    import string
+
+    from helix_corpus.core import TEMPLATES, template_text
+    from helix_corpus import families  # noqa: F401  (fills the template registry)
+
     texts = ["system\n", "user\n", "assistant\n"]
+    for p in TEMPLATES.values():
+        for t in (*p.train, *p.heldout):
+            texts.append(string.Formatter().vformat(t, (), _Blank()))
+    chars: set[str] = set()
+    seen_system: set[str] = set()
     for r in records:
         for m in (*r["prompt"], *r["completion"]):
-            texts.append(m["content"])
+            chars.update(m["content"])
+        for m in r["prompt"]:
+            if m["role"] == "system" and m["content"] not in seen_system:
+                seen_system.add(m["content"])
+                texts.append(m["content"])
+        template = template_text((r.get("meta") or {}).get("template"))
+        if template is None:
+            texts.extend(m["content"] for m in r["prompt"] if m["role"] != "system")
+        else:  # the record's wording, as often as the corpus uses it
+            texts.append(string.Formatter().vformat(template, (), _Blank()))
+        if (r.get("grading") or {}).get("kind") != "value":
+            texts.append(r["completion"][-1]["content"])
+    texts.extend(["".join(sorted(chars))] * 2)
     return texts
 
 
+class _Blank(dict):
+    """``str.format`` fields that format as nothing (a template's placeholders)."""
+
+    def __missing__(self, key):
+        return ""
+
+
+#: How the corpus BPE cuts text before merging: a run of ASCII letters (with the space before it,
+#: if any) is one piece, which BPE merges into words; every other character is a piece of its own:
+#: digits, punctuation, other spaces, newlines, glyphs.  So a scalar spelled the same way in two
+#: formats (``123``, ``"a b"``, ``1.5e+20``) is cut the same way in both, whatever precedes it.
+#: (Spaces as tokens of their own made a tiny model's attention much slower to learn.)
+PRETOKENIZE_PATTERN = r" ?[A-Za-z]+|[^A-Za-z]"
+
+
+#: Format names that the pre-tokenizer would cut at the hyphen; one token each, so a prompt's
+#: target format is one token for the model to find (HLXL and HLX are words, merged by BPE).
+FORMAT_NAME_TOKENS = ("LC-T", "LC-R", "LC-B")
+
+
+def runic_glyphs() -> tuple[str, ...]:
+    """Every glyph of LC-R (HLX-SPEC §6) and of HLX (§8.1), sorted: each is one token of the
+    corpus tokenizer whether or not the corpus uses it."""
+    from helix_lang.formats.lcr import GLYPHS as LCR_GLYPHS
+    from helix_lang.translit import GLYPHS as HLX_GLYPHS
+
+    return tuple(sorted(set(LCR_GLYPHS) | set(HLX_GLYPHS.values())))
+
+
 def train_corpus_tokenizer(texts, vocab_size: int = 1024):
-    """A byte-level BPE ``PreTrainedTokenizerFast`` trained on ``texts``, with Qwen3's chat tokens.
+    """A format-aligned byte-level BPE ``PreTrainedTokenizerFast`` trained on ``texts``.
 
-    Deterministic: the same texts give the same vocabulary and merges.  Every byte is in the
-    alphabet, so any text (other splits, user input) encodes without unknown tokens, and decoding
-    gives the text back exactly.
+    Text is first cut by :data:`PRETOKENIZE_PATTERN` (letter runs with their leading space; every
+    other character alone),
+    then byte-level BPE merges within the pieces: English words and frequent names become one
+    token, every character the corpus uses often becomes one token, and digits, punctuation and
+    spaces stay one token each.  Every HLX / LC-R glyph (:func:`runic_glyphs`), the format names
+    ``LC-T``, ``LC-R``, ``LC-B`` and Qwen3's chat-template tokens are single tokens.  Deterministic: the same texts give the same vocabulary and
+    merges.  Every byte is in the alphabet, so any text (other splits, user input) encodes without
+    unknown tokens, and decoding gives the text back exactly.
 
-    >>> tok = train_corpus_tokenizer(["Classify for routing: LC-R", "runic", "ascii"], 300)
-    >>> tok.eos_token, tok.pad_token, len(tok) <= 300
+    >>> tok = train_corpus_tokenizer(["Classify for routing: LC-R 🜊14🜂", "runic", "ascii"] * 4, 400)
+    >>> tok.eos_token, tok.pad_token, len(tok) <= 400
     ('<|im_end|>', '<|endoftext|>', True)
+    >>> [tok.decode([i]) for i in tok("Classify for routing: 🜊140🜂")["input_ids"]]
+    ['Classify', ' for', ' routing', ':', ' ', '🜊', '1', '4', '0', '🜂']
     >>> text = render_prompt(tok, [{"role": "user", "content": "hi ⟁"}])
     >>> tok.decode(tok(text)["input_ids"]) == text, tok.convert_ids_to_tokens(tok("<think>")["input_ids"])
     (True, ['<think>'])
     """
-    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
     from trl.chat_template_utils import qwen3_chat_template
 
     specials = [AddedToken(t, special=sp, normalized=False) for t, sp in QWEN3_SPECIAL_TOKENS]
+    specials += [AddedToken(g, special=False, normalized=False)
+                 for g in (*runic_glyphs(), *FORMAT_NAME_TOKENS)]
     if vocab_size < 256 + len(specials):
-        raise ValueError(f"`bpe_vocab_size` must be at least {256 + len(specials)} (bytes + chat "
-                         f"tokens), got {vocab_size}")
+        raise ValueError(f"`bpe_vocab_size` must be at least {256 + len(specials)} (bytes, chat "
+                         f"tokens and glyphs), got {vocab_size}")
     core = Tokenizer(models.BPE())
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    core.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(PRETOKENIZE_PATTERN), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=2, show_progress=False,
                                   special_tokens=specials,
@@ -170,7 +242,7 @@ def build_tiny_model(tokenizer, shape: TinyModelConfig | None = None, *, seed: i
         num_key_value_heads=shape.num_key_value_heads,
         head_dim=shape.hidden_size // shape.num_attention_heads,
         max_position_embeddings=shape.max_position_embeddings,
-        tie_word_embeddings=shape.tie_word_embeddings,
+        tie_word_embeddings=shape.tie_word_embeddings, rope_theta=shape.rope_theta,
         bos_token_id=None, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )

@@ -21,7 +21,10 @@ Progress consistency (20) — the latest checkpoint against the earlier ones.  A
 than 1 %:
     * **regression 0**: accuracy fell below the best earlier accuracy, or the share of unparsed
       answers rose above the lowest earlier share, by more than 5 points and by more than 2.5
-      standard errors of the difference (binomial sampling noise of the two validation samples);
+      standard errors of the difference (binomial sampling noise of the two validation samples) —
+      except for an early model (below 10 % accuracy at every checkpoint so far) whose validation
+      loss is at a new low by more than 1 %: it is learning, and its share of parsable answers
+      wobbles;
     * **steady improvement 20**: the first checkpoint, one that improves, or accuracy above 95 %;
     * **plateaus handled 15**: no improvement for 1–2 checkpoints in a row;
     * **stalls 10**: no improvement for 3 or more checkpoints in a row.
@@ -188,9 +191,23 @@ def _worse(best: float, n_best: int, cur: float, n_cur: int) -> bool:
     return drop > REGRESS and drop > REGRESS_SE * se
 
 
+#: Below this validation accuracy at every checkpoint so far, a model has learnt nothing yet.
+EARLY_ACCURACY = 0.10
+
+
+def _still_learning(history: list[CheckpointMetrics]) -> bool:
+    """An early model that is learning: no checkpoint has reached :data:`EARLY_ACCURACY` yet and
+    the latest validation loss is the lowest so far by more than 1 %.  Its share of parsable
+    answers wobbles while the loss falls; that is not a regression."""
+    cur = history[-1]
+    prev = [m.eval_loss for m in history[:-1] if math.isfinite(m.eval_loss)]
+    return (max(m.accuracy for m in history) < EARLY_ACCURACY and math.isfinite(cur.eval_loss)
+            and bool(prev) and cur.eval_loss < min(prev) * (1 - IMPROVE_LOSS))
+
+
 def _accuracy_regression(history: list[CheckpointMetrics]) -> bool:
     cur = history[-1]
-    if len(history) < 2:
+    if len(history) < 2 or _still_learning(history):
         return False
     best = max(history[:-1], key=lambda m: m.accuracy)
     return _worse(best.accuracy, best.total, cur.accuracy, cur.total)
@@ -198,7 +215,7 @@ def _accuracy_regression(history: list[CheckpointMetrics]) -> bool:
 
 def _format_regression(history: list[CheckpointMetrics]) -> bool:
     cur = history[-1]
-    if len(history) < 2:
+    if len(history) < 2 or _still_learning(history):
         return False
     best = min(history[:-1], key=lambda m: m.format_error_rate)
     # "worse" on the share of parsed answers

@@ -3,7 +3,7 @@
 The run has the layout of a real ``helix-train`` run (``config.yaml``, ``models/<prefix>_{ascii_
 specialist,runic_specialist,coordinator}/final_model/`` with safetensors, tokenizer and chat
 template, ``corpus/<track>/test.jsonl``).  The two specialists are random-initialised; the
-coordinator is genuinely trained (a plain PyTorch loop, 200 steps, ~20 s on a shared core) to route
+coordinator is genuinely trained (a plain PyTorch loop, 400 steps, ~20 s on a shared core) to route
 synthetic requests by the target format they name, so routing can be tested for real.
 """
 
@@ -29,7 +29,7 @@ def tiny_run(tmp_path_factory):
     train = synthetic_requests(0, 400)
     texts = ["system\n", "user\n", "assistant\n", "ascii runic coordinator"] + \
         [r for r, _ in train] + VALUES + ["Route this request to the right Helix model."]
-    tok = train_corpus_tokenizer(texts * 2, vocab_size=400)
+    tok = train_corpus_tokenizer(texts * 2, vocab_size=512)
     shape = TinyModelConfig(**SHAPE)
     (run / "config.yaml").write_text(yaml.safe_dump({
         "name": "moe-test", "model": {"base": "tiny", "tokenizer": "corpus-bpe",

@@ -28,7 +28,7 @@ def synthetic_requests(seed: int, n: int) -> list[tuple[str, str]]:
     return out
 
 
-def train_coordinator(model, tok, pairs, steps: int = 200, lr: float = 3e-3):
+def train_coordinator(model, tok, pairs, steps: int = 400, lr: float = 3e-3):
     import torch
 
     from helix_moe.constrained import encode_prompt

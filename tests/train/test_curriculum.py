@@ -331,3 +331,22 @@ def test_prepare_corpus_says_what_to_fix_when_filtering_leaves_nothing(tmp_path,
 @pytest.mark.parametrize("module", [corpus_mod, gates_mod])
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
+
+
+def test_two_runs_with_the_same_seed_give_identical_final_models(tmp_path):
+    """Reproducible on one machine: the same config and seed give byte-identical corpora,
+    tokenizer and final weights for every model (docs/training.md says what may differ on
+    another machine)."""
+    import hashlib
+
+    cfg = _config(curriculum={"models": ["ascii", "coordinator"]})
+    digests = []
+    for name in ("first", "second"):
+        curriculum.run(cfg, tmp_path / name)
+        files = sorted(p for p in (tmp_path / name).rglob("*")
+                       if p.is_file() and (p.name in ("model.safetensors", "tokenizer.json")
+                                           or p.suffix == ".jsonl" and "corpus" in p.parts))
+        assert any(p.name == "model.safetensors" and "final_model" in p.parts for p in files)
+        digests.append({str(p.relative_to(tmp_path / name)):
+                        hashlib.sha256(p.read_bytes()).hexdigest() for p in files})
+    assert digests[0] == digests[1]

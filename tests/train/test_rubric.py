@@ -85,6 +85,10 @@ PROGRESS_CASES = [  # (history rows, trend, points)
     ([(1.0, 0.8, 0), (0.9, 0.8, 20)], "regressing", 0),   # +20 points of unparsed answers
     ([(1.0, 0.8), (0.9, 0.75)], "improving", 20),         # −5 points (not more): loss improves
     ([(1.0, 0.5), (1.6, 0.5)], "plateau", 15),            # a diverging loss is not progress's
+    # an early model (nothing right yet) whose loss falls: fewer parsable answers is not a failure
+    ([(1.0, 0.0, 30), (0.9, 0.0, 80)], "improving", 20),
+    ([(1.0, 0.0, 30), (1.0, 0.0, 80)], "regressing", 0),  # ... unless the loss stopped falling
+    ([(1.0, 0.3, 30), (0.9, 0.3, 80)], "regressing", 0),  # ... and only while nothing is learnt
 ]
 
 
