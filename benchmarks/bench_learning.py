@@ -38,7 +38,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from helix_lang import FORMATS  # noqa: E402
-from helix_lang.values import Contract, Handle, depth  # noqa: E402
+from helix_lang.values import Contract, Handle, depth, kind  # noqa: E402
 
 LABEL = {"hlxl": "HLXL", "hlx": "HLX", "lct": "LC-T", "lcr": "LC-R", "lcb": "LC-B hex"}
 TEXT4 = ("hlxl", "hlx", "lct", "lcr")
@@ -161,19 +161,10 @@ def run_conversions(engine, items, *, constrain: bool) -> list[dict]:
         text = FORMATS[src].dump(v)
         request = REQUEST.format(src=LABEL[src], dst=LABEL[dst], text=text)
         a = engine.answer(request, constrain=constrain, max_new_tokens=budget)
-        rows.append({"pair": f"{src}->{dst}", "kind": _kind(v), "request": request,
+        rows.append({"pair": f"{src}->{dst}", "kind": kind(v), "request": request,
                      "expected": want, "answer": a.text, "route": a.route,
                      "correct": a.text.strip() == want, "copy": text == want})
     return rows
-
-
-def _kind(v) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "bool"
-    return {int: "int", float: "float", str: "text", bytes: "bytes", Handle: "handle",
-            tuple: "array", dict: "map", Contract: "contract"}[type(v)]
 
 
 def summarise(rows: list[dict], label: str, key: str = "pair") -> dict:

@@ -55,7 +55,7 @@ def _need(*extras: str) -> None:
     require(f"helix-moe {click.get_current_context().info_name}", *extras)
 
 
-def _engine(run_dir, mode, rank, threshold, max_new_tokens=64):
+def _engine(run_dir, mode, rank, threshold, max_new_tokens=256):
     _need("train")
     _quiet()
     import torch
@@ -89,7 +89,9 @@ def main() -> None:
               help="Constrain the answer to HLXL, HLX, LC-T, LC-R or LC-B (default: the target "
                    "format the request names, if any).")
 @click.option("--no-constrain", is_flag=True, help="Decode freely (still validated).")
-@click.option("--max-new-tokens", type=int, default=64, show_default=True)
+@click.option("--max-new-tokens", type=int, default=256, show_default=True,
+              help="Most tokens an answer may take (generation stops at the end-of-turn token; "
+                   "256 covers a 64-character LC-T value in any format).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole answer as JSON.")
 def ask(request, run_dir, mode, lora_rank, threshold, model_name, fmt, no_constrain,
         max_new_tokens, as_json):

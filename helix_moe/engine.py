@@ -64,7 +64,7 @@ class Engine:
     """Serve a loaded :class:`~helix_moe.loading.System`."""
 
     def __init__(self, system: System, *, threshold: float = DEFAULT_THRESHOLD,
-                 max_new_tokens: int = 64):
+                 max_new_tokens: int = 256):
         self.system = system
         self.tokenizer = system.tokenizer
         self.threshold = threshold

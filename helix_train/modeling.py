@@ -193,21 +193,23 @@ def train_corpus_tokenizer(texts, vocab_size: int = 1024):
     from trl.chat_template_utils import qwen3_chat_template
 
     specials = [AddedToken(t, special=sp, normalized=False) for t, sp in QWEN3_SPECIAL_TOKENS]
-    specials += [AddedToken(g, special=False, normalized=False)
-                 for g in (*runic_glyphs(), *FORMAT_NAME_TOKENS)]
-    if vocab_size < 256 + len(specials):
-        raise ValueError(f"`bpe_vocab_size` must be at least {256 + len(specials)} (bytes, chat "
-                         f"tokens and glyphs), got {vocab_size}")
+    # plain added tokens (never dropped by `skip_special_tokens`), matched before pre-tokenizing
+    words = [AddedToken(g, special=False, normalized=False)
+             for g in (*runic_glyphs(), *FORMAT_NAME_TOKENS)]
+    if vocab_size < 256 + len(specials) + len(words):
+        raise ValueError(f"`bpe_vocab_size` must be at least {256 + len(specials) + len(words)} "
+                         f"(bytes, chat tokens and glyphs), got {vocab_size}")
     core = Tokenizer(models.BPE())
     core.pre_tokenizer = pre_tokenizers.Sequence([
         pre_tokenizers.Split(Regex(PRETOKENIZE_PATTERN), behavior="isolated"),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
     ])
     core.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=2, show_progress=False,
-                                  special_tokens=specials,
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size - len(words), min_frequency=2,
+                                  show_progress=False, special_tokens=specials,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     core.train_from_iterator(list(texts), trainer=trainer)
+    core.add_tokens(words)
     tok = PreTrainedTokenizerFast(tokenizer_object=core, eos_token="<|im_end|>",
                                   pad_token="<|endoftext|>", clean_up_tokenization_spaces=False,
                                   model_max_length=1 << 20)

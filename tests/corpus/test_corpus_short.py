@@ -12,19 +12,10 @@ from helix_corpus.build import generate, plan
 from helix_corpus.core import Paraphrases, route_of
 from helix_corpus.families import FAMILIES
 from helix_lang import FORMATS
-from helix_lang.values import Contract, Handle, depth
+from helix_lang.values import Contract, Handle, depth, kind
 
 SHORT_FAMILIES = ("convert_text", "convert_text_ascii", "convert_text_runic", "lct_to_lcb",
                   "lcb_to_lct")
-
-
-def _kind(v) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "bool"
-    return {int: "int", float: "float", str: "text", bytes: "bytes", Handle: "handle",
-            tuple: "array", dict: "map", Contract: "contract"}[type(v)]
 
 
 @pytest.mark.parametrize("name", SHORT_FAMILIES)
@@ -36,10 +27,10 @@ def test_short_values_are_small_shallow_and_of_every_kind(name):
         v = FORMATS[d.formats[-1]].parse(d.answer)
         assert len(FORMATS["lct"].dump(v)) <= 64 and depth(v) <= 2
         assert fam.grade({"grading": d.grading, "task": name}, d.answer).correct
-        kinds[_kind(v)] += 1
+        kinds[kind(v)] += 1
         for c in (v.fields.values() if isinstance(v, Contract) else
                   v.values() if isinstance(v, dict) else v if isinstance(v, tuple) else ()):
-            children[_kind(c)] += 1
+            children[kind(c)] += 1
     assert set(kinds) | set(children) >= {"null", "bool", "int", "float", "text", "bytes",
                                           "handle", "array", "map", "contract"}
 

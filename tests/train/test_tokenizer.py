@@ -104,3 +104,16 @@ def test_the_vocabulary_is_too_small_for_bytes_chat_tokens_and_glyphs():
 
     with pytest.raises(ValueError, match="bpe_vocab_size"):
         train_corpus_tokenizer(["abc"], 280)
+
+
+def test_glyphs_survive_saving_and_skip_special_tokens(tok, tmp_path):
+    """Glyphs are plain added tokens: answers decoded with `skip_special_tokens=True` (as the
+    watchdog and the gates decode them) keep them, also after a save and reload."""
+    from helix_train.modeling import load_tokenizer
+
+    tok.save_pretrained(tmp_path)
+    again = load_tokenizer(str(tmp_path))
+    text = "🜊14🜁0 ⟁users🜁1 ◇a: ⊤◆🜂 LC-R"
+    ids = again(text + "<|im_end|>", add_special_tokens=False)["input_ids"]
+    assert again.decode(ids, skip_special_tokens=True) == text
+    assert ids == tok(text + "<|im_end|>", add_special_tokens=False)["input_ids"]
