@@ -111,6 +111,12 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     ([0.0, 0.2775], [0.7225, 1.0])
     >>> [round(x, 4) for x in wilson(17, 59)]
     [0.1884, 0.4138]
+
+    The bounds at 0 and n are exact (no rounding residue that would put 0 of 22 "above" a 0 %
+    baseline):
+
+    >>> wilson(0, 22)[0], wilson(22, 22)[1]
+    (0.0, 1.0)
     """
     if n == 0:
         return 0.0, 1.0
@@ -118,7 +124,9 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     zz = z * z
     centre = (p + zz / (2 * n)) / (1 + zz / n)
     half = z / (1 + zz / n) * math.sqrt(p * (1 - p) / n + zz / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return low, high
 
 
 # ----------------------------------------------------------------------------- copy the input

@@ -104,10 +104,11 @@ def tokenizer_texts(records) -> list[str]:
 
     The prompt templates of every ``helix_corpus`` question (placeholders removed), the system
     messages, the chat roles and the answers that are not values (route labels, kinds, error
-    codes …), plus every character the records use (twice, so each becomes one token).  Words
-    and names inside values are left out, so they stay spelled letter by letter: a model copies a
-    name it never saw with the same small set of tokens it copies every other name with.
-    Records whose template is unknown (not made by ``helix_corpus``) contribute their prompts.
+    codes …), plus every character the records use (twice, so each becomes one token).  The
+    words and names inside values are left out, so the merges come from the wording alone: a
+    name in a value is cut into the same few frequent pieces whether or not the corpus ever used
+    it, and a model copies a name it never saw with tokens it has copied many times.  Records
+    whose template is unknown (not made by ``helix_corpus``) contribute their prompts.
     """
     import string
 

@@ -188,3 +188,11 @@ def test_markdown_table_has_every_family_and_overall():
     assert len(lines) == 2 + 3
     assert lines[2].startswith("| convert | 1 | 1/1 100.0% [20.6%, 100.0%] | 100.0% | ")
     assert lines[-1].startswith("| overall | 2 | 2/2 100.0%")
+
+
+def test_nothing_right_never_learns_even_against_a_zero_baseline():
+    """0 of n has a Wilson lower bound of exactly 0, so it is never above a 0 % baseline."""
+    from helix_corpus.scoring import wilson
+
+    for n in (1, 7, 22, 300):
+        assert wilson(0, n)[0] == 0.0 and wilson(n, n)[1] == 1.0
