@@ -37,3 +37,21 @@ def test_rule_route_and_detect_format():
     assert detect_format("Convert this LC-B hex value to LC-T: 05 0B 06") == "lct"
     assert detect_format("What is it in HLX?") == "hlx"
     assert detect_format("Diagnose this broken HLXL: error code") is None
+
+
+def test_no_system_message_when_the_run_trained_without_one():
+    """A run built with `corpus.system_share: 0` (tiny-cpu) saw no system messages in training,
+    so the engine adds none, to the routing prompt or to the answer prompt."""
+    from types import SimpleNamespace
+
+    from helix_moe.engine import Engine
+    from helix_moe.routing import route_messages
+
+    def engine(corpus):
+        run = SimpleNamespace(config={"corpus": corpus})
+        return Engine(SimpleNamespace(tokenizer=None, run=run))
+
+    assert engine({"system_share": 0.0}).system_prompts is False
+    assert engine({}).system_prompts is True  # the helix_corpus default: 80 % carry one
+    assert [m["role"] for m in route_messages("Convert [1] to LC-T.", system=False)] == ["user"]
+    assert [m["role"] for m in route_messages("Convert [1] to LC-T.")] == ["system", "user"]
