@@ -167,16 +167,20 @@ def run_conversions(engine, items, *, constrain: bool) -> list[dict]:
     return rows
 
 
-def summarise(rows: list[dict], label: str, key: str = "pair") -> dict:
+def summarise(rows: list[dict], label: str, keys=("pair",)) -> dict:
+    """Exact match and the copy-the-input baseline with their intervals, then per group of
+    each of ``keys``."""
     n = len(rows)
     k = sum(r["correct"] for r in rows)
     copy = sum(r["copy"] for r in rows)
     print(f"  {label}: {wilson_text(k, n)}; copy-the-input baseline {wilson_text(copy, n)}")
-    groups = Counter(r[key] for r in rows)
-    good = Counter(r[key] for r in rows if r["correct"])
-    print("    " + ", ".join(f"{g} {good[g]}/{groups[g]}" for g in sorted(groups)))
-    return {"n": n, "correct": k, "copy_baseline": copy,
-            "by_" + key: {g: [good[g], groups[g]] for g in sorted(groups)}}
+    out = {"n": n, "correct": k, "copy_baseline": copy}
+    for key in keys:
+        groups = Counter(r[key] for r in rows)
+        good = Counter(r[key] for r in rows if r["correct"])
+        print(f"    by {key}: " + ", ".join(f"{g} {good[g]}/{groups[g]}" for g in sorted(groups)))
+        out["by_" + key] = {g: [good[g], groups[g]] for g in sorted(groups)}
+    return out
 
 
 def main(argv=None) -> int:
@@ -211,8 +215,7 @@ def main(argv=None) -> int:
         mode = "constrained" if constrain else "free"
         print(f"conversions among HLXL, HLX, LC-T, LC-R ({mode} decoding; independent values):")
         rows = run_conversions(engine, text_items, constrain=constrain)
-        out[f"text_{mode}"] = summarise(rows, "exact match")
-        out[f"text_{mode}"].update(summarise(rows, "by kind", key="kind"))
+        out[f"text_{mode}"] = summarise(rows, "exact match", keys=("pair", "kind"))
         routed = sum(r["route"]["role"] == ("runic" if r["pair"].endswith(("hlx", "lcr"))
                                             else "ascii") for r in rows)
         print(f"    routed to the right specialist: {wilson_text(routed, len(rows))}")

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from helix_corpus.build import SYSTEM
+from helix_corpus.build import SYSTEM, SYSTEM_SHARE
 from helix_corpus.scoring import wilson
 
 from .constrained import Generation, encode_prompt, generate
@@ -71,7 +71,7 @@ class Engine:
         self.max_new_tokens = max_new_tokens
         corpus = (getattr(system.run, "config", None) or {}).get("corpus") or {}
         #: Whether prompts get the role's system message: as the run's corpus had them.
-        self.system_prompts = float(corpus.get("system_share", 0.8)) > 0
+        self.system_prompts = float(corpus.get("system_share", SYSTEM_SHARE)) > 0
         self.lock = threading.Lock()
 
     def route(self, request: str, messages: list[dict] | None = None) -> Route:

@@ -61,7 +61,8 @@ class TinyModelConfig:
     num_key_value_heads: int = _f(2, "Key/value heads (grouped-query attention).")
     max_position_embeddings: int = _f(1024, "Longest sequence the rotary embedding covers.")
     tie_word_embeddings: bool = _f(True, "Share the input embedding and the LM head.")
-    rope_theta: float = _f(1_000_000.0, "Rotary base frequency (Qwen3's: 1e6).")
+    rope_theta: float = _f(1_000_000.0, "Rotary base frequency: Qwen3-1.7B's 1e6 (transformers' "
+                           "`Qwen3Config` defaults to 1e4).")
 
 
 @dataclass
@@ -231,7 +232,8 @@ class CorpusConfig:
                        "kind_of: 1}}` (faster than generating every family and filtering); a "
                        "track not listed gets all of its families.")
     system_share: float = _f(0.8, "helix_corpus: share of records whose prompt starts with the "
-                             "track's system message. 0 = none: shorter prompts for a CPU run; "
+                             "track's system message (0.8 = helix_corpus.build.SYSTEM_SHARE, "
+                             "the corpus default). 0 = none: shorter prompts for a CPU run; "
                              "`helix-moe` then adds no system message either.")
     max_answer_tokens: int | None = _f(None, "Drop records whose answer is longer than N tokens.")
     max_records: dict = _f({}, "Keep at most N records per split after filtering, e.g. "

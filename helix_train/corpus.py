@@ -105,8 +105,8 @@ def track_sizes(sizes: dict, track: str) -> dict:
     return dict(sizes)
 
 
-def _generate_track(track: str, seed: int, scale: int, sizes: dict, weights: dict | None = None,
-                    system_share: float = 0.8) -> dict[str, list[dict]]:
+def _generate_track(track: str, seed: int, scale: int, sizes: dict, weights: dict | None,
+                    system_share: float) -> dict[str, list[dict]]:
     from helix_corpus.build import generate, sizes_for
 
     return generate(track, seed=seed, sizes=sizes_for(track, scale=scale, sizes=sizes),
